@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what Timonel and its tests need from Debian's and npm's registries. Idempotent and quick
+# when everything is present. Sourced by test.sh and by the `timonel` commands that need it.
+set -euo pipefail
+
+deps_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# Debian packages: etcd for the etcd backend's tests and benchmarks.
+debian_packages=(etcd-server etcd-client)
+
+missing=()
+for pkg in "${debian_packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing Debian packages: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The etcd-server package starts a system etcd where an init system runs; tests start their own.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
+    systemctl stop etcd || true
+    systemctl disable etcd >/dev/null 2>&1 || true
+  fi
+fi

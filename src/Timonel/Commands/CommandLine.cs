@@ -1,0 +1,46 @@
+namespace Timonel.Commands;
+
+/// <summary>Dispatches `timonel COMMAND [flags]` to the command that handles it.</summary>
+internal static class CommandLine
+{
+    private const string Usage = """
+        Usage: timonel COMMAND [flags]
+
+        Commands:
+          up        start a local cluster on this machine (embedded SQLite store)
+          store     inspect the state store (store status --data-dir DIR)
+          version   print the version
+
+        Run 'timonel COMMAND --help' for the flags of a command.
+        """;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        var rest = args[1..];
+        try
+        {
+            return args[0] switch
+            {
+                "up" => await UpCommand.RunAsync(Flags.Parse(rest)),
+                "store" => await StoreCommand.RunAsync(rest),
+                "version" => VersionCommand.Run(),
+                _ => Fail($"unknown command \"{args[0]}\"\n\n{Usage}"),
+            };
+        }
+        catch (FlagException e)
+        {
+            return Fail(e.Message);
+        }
+    }
+
+    internal static int Fail(string message)
+    {
+        Console.Error.WriteLine($"timonel: {message}");
+        return 2;
+    }
+}

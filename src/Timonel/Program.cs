@@ -1,0 +1,3 @@
+using Timonel.Commands;
+
+return await CommandLine.RunAsync(args);
