@@ -1,0 +1,86 @@
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Timonel.Api.Scheme;
+using Timonel.ApiServer.Discovery;
+using Timonel.ApiServer.OpenApi;
+using Timonel.ApiServer.Rest;
+using Timonel.ApiServer.Security;
+using Timonel.ApiServer.Tables;
+using Timonel.Storage;
+
+namespace Timonel.ApiServer.Hosting;
+
+/// <summary>
+/// Builds and runs the API server: Kestrel on HTTPS only (HTTP/1.1 and HTTP/2), client
+/// certificates accepted but not required, one terminal router for every request.
+/// </summary>
+public sealed class ApiServerHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ApiServerHost(WebApplication app, ServerCredentials credentials)
+    {
+        _app = app;
+        Credentials = credentials;
+    }
+
+    public ServerCredentials Credentials { get; }
+
+    public static async Task<ApiServerHost> StartAsync(ApiServerOptions options, IKeyValueStore store, ILoggerProvider? logs = null, CancellationToken ct = default)
+    {
+        var credentials = ServerCredentials.LoadOrCreate(options);
+        var registry = ResourceRegistry.Builtin;
+        var api = new ApiContext(registry, store, options);
+        await Bootstrap.EnsureSystemObjectsAsync(api, ct);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (logs is not null) builder.Logging.AddProvider(logs);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024 + 4096;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
+            kestrel.Listen(options.BindAddress, options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(new HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = credentials.Certificates.Serving,
+                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                    // Client certificates are checked against the cluster CA by the authenticator.
+                    ClientCertificateValidation = (_, _, _) => true,
+                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                });
+            });
+        });
+        var tables = new TableWriter(options.Time);
+        builder.Services.AddSingleton(api);
+        builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
+        builder.Services.AddSingleton(new OpenApiDocuments(registry));
+        builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
+        builder.Services.AddSingleton(new ResourceHandler(api, tables));
+        builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
+            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true));
+        var app = builder.Build();
+        var router = app.Services.GetRequiredService<ApiRouter>();
+        app.Run(router.HandleAsync);
+        await app.StartAsync(ct);
+        return new ApiServerHost(app, credentials);
+    }
+
+    public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Timonel.Api.Errors;
+using Timonel.Api.Scheme;
+using Timonel.ApiServer.Storage;
+
+namespace Timonel.ApiServer.Rest;
+
+/// <summary>
+/// What the server adds or reserves when objects are created: ClusterIPs from the service CIDR and
+/// NodePorts from their range. A reservation is a key in the store (<c>/registry/ranges/...</c>)
+/// created only if absent, so two Services can never hold the same address, and it is released
+/// when the Service goes.
+/// </summary>
+public static class Admission
+{
+    private const string IpKeys = "/registry/ranges/serviceips/";
+    private const string PortKeys = "/registry/ranges/servicenodeports/";
+
+    public static async Task<ApiError?> AdmitCreateAsync(ApiContext api, JsonObject obj, ResourceInfo resource, bool dryRun, CancellationToken ct)
+    {
+        if (resource.Kind != "Service" || resource.Group.Length != 0 || dryRun)
+        {
+            return null;
+        }
+        var spec = obj["spec"] as JsonObject ?? [];
+        obj["spec"] = spec;
+        var type = spec["type"]?.GetValue<string>() ?? "ClusterIP";
+        spec["type"] = type;
+        var error = await AllocateClusterIpAsync(api, obj, spec, type, ct);
+        if (error is null && type is "NodePort" or "LoadBalancer")
+        {
+            error = await AllocateNodePortsAsync(api, obj, spec, ct);
+        }
+        if (error is not null)
+        {
+            await ReleaseAsync(api, obj, resource, ct);
+        }
+        return error;
+    }
+
+    private static async Task<ApiError?> AllocateClusterIpAsync(ApiContext api, JsonObject svc, JsonObject spec, string type, CancellationToken ct)
+    {
+        if (type == "ExternalName")
+        {
+            return null;
+        }
+        var requested = spec["clusterIP"]?.GetValue<string>();
+        if (requested == "None")
+        {
+            spec["clusterIPs"] = new JsonArray("None");
+            return null;
+        }
+        var range = api.Options.ServiceCidr;
+        var owner = System.Text.Encoding.UTF8.GetBytes($"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}");
+        if (!string.IsNullOrEmpty(requested))
+        {
+            if (!IPAddress.TryParse(requested, out var ip) || !range.Contains(ip))
+            {
+                return Invalid(svc, "spec.clusterIPs", $"Invalid value: \"{requested}\": failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {range}");
+            }
+            var reserved = await api.Backend.CreateAsync(IpKeys + requested, owner, ct);
+            if (!reserved.Succeeded)
+            {
+                return Invalid(svc, "spec.clusterIPs", $"Invalid value: [\"{requested}\"]: failed to allocate IP {requested}: provided IP is already allocated");
+            }
+            spec["clusterIPs"] = new JsonArray(requested);
+            return null;
+        }
+        // Random start, then linear probe: spreads Services over the range and stays O(1) when sparse.
+        // The first ten addresses are left for Services that ask for them (kubernetes, kube-dns).
+        var size = range.Size;
+        var start = Random.Shared.NextInt64(11, size + 1);
+        for (long i = 0; i < size; i++)
+        {
+            var index = ((start - 11 + i) % (size - 10)) + 11;
+            var ip = range.At(index).ToString();
+            var reserved = await api.Backend.CreateAsync(IpKeys + ip, owner, ct);
+            if (reserved.Succeeded)
+            {
+                spec["clusterIP"] = ip;
+                spec["clusterIPs"] = new JsonArray(ip);
+                return null;
+            }
+        }
+        return new ApiError(500, "InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full");
+    }
+
+    private static async Task<ApiError?> AllocateNodePortsAsync(ApiContext api, JsonObject svc, JsonObject spec, CancellationToken ct)
+    {
+        var owner = System.Text.Encoding.UTF8.GetBytes($"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}");
+        var (min, max) = (api.Options.NodePortMin, api.Options.NodePortMax);
+        var ports = spec["ports"] as JsonArray ?? [];
+        for (var i = 0; i < ports.Count; i++)
+        {
+            if (ports[i] is not JsonObject port) continue;
+            if (port["nodePort"] is JsonValue v && v.TryGetValue<int>(out var wanted) && wanted != 0)
+            {
+                if (wanted < min || wanted > max)
+                {
+                    return Invalid(svc, $"spec.ports[{i}].nodePort", $"Invalid value: {wanted}: provided port is not in the valid range. The range of valid ports is {min}-{max}");
+                }
+                if (!(await api.Backend.CreateAsync(PortKeys + wanted, owner, ct)).Succeeded)
+                {
+                    return Invalid(svc, $"spec.ports[{i}].nodePort", $"Invalid value: {wanted}: provided port is already allocated");
+                }
+                continue;
+            }
+            var size = max - min + 1;
+            var start = Random.Shared.Next(size);
+            var allocated = false;
+            for (var k = 0; k < size && !allocated; k++)
+            {
+                var candidate = min + ((start + k) % size);
+                if ((await api.Backend.CreateAsync(PortKeys + candidate, owner, ct)).Succeeded)
+                {
+                    port["nodePort"] = candidate;
+                    allocated = true;
+                }
+            }
+            if (!allocated)
+            {
+                return new ApiError(500, "InternalError", "Internal error occurred: failed to allocate a nodePort: range is full");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Frees what a Service held (after its delete, or a failed create).</summary>
+    public static async Task ReleaseAsync(ApiContext api, JsonObject obj, ResourceInfo resource, CancellationToken ct)
+    {
+        if (resource.Kind != "Service" || resource.Group.Length != 0)
+        {
+            return;
+        }
+        var owner = $"{ObjectMeta.Namespace(obj)}/{ObjectMeta.Name(obj)}";
+        if (obj["spec"]?["clusterIPs"] is JsonArray ips)
+        {
+            foreach (var ip in ips)
+            {
+                if (ip?.GetValue<string>() is { } s && s != "None") await ReleaseKeyAsync(api, IpKeys + s, owner, ct);
+            }
+        }
+        if (obj["spec"]?["ports"] is JsonArray ports)
+        {
+            foreach (var p in ports)
+            {
+                if (p?["nodePort"] is JsonValue v && v.TryGetValue<int>(out var port)) await ReleaseKeyAsync(api, PortKeys + port, owner, ct);
+            }
+        }
+    }
+
+    /// <summary>Deletes a reservation only if this Service still holds it.</summary>
+    private static async Task ReleaseKeyAsync(ApiContext api, string key, string owner, CancellationToken ct)
+    {
+        var got = await api.Backend.GetAsync(key, 0, ct);
+        if (got.Item is not null && System.Text.Encoding.UTF8.GetString(got.Item.Value.Span) == owner)
+        {
+            await api.Backend.DeleteAsync(key, got.Item.ModRevision, ct);
+        }
+    }
+
+    private static ApiError Invalid(JsonObject svc, string field, string message) =>
+        ApiError.Invalid("Service", "", ObjectMeta.Name(svc) ?? "", [new(CauseReasons.Invalid, message, field)]);
+}

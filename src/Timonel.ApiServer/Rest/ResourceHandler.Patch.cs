@@ -1,0 +1,79 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.ApiServer.Routing;
+
+namespace Timonel.ApiServer.Rest;
+
+public sealed partial class ResourceHandler
+{
+    private async Task PatchAsync(HttpContext context, RequestInfo request)
+    {
+        var media = RequestBody.MediaType(context.Request);
+        var patchBytes = await RequestBody.ReadBytesAsync(context.Request, context.RequestAborted);
+        var (patch, error) = media == PatchTypes.Apply ? RequestBody.ParseYaml(patchBytes) : ParsePatchBody(patchBytes);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        if (!PatchTypes.IsSupported(media))
+        {
+            await Responses.WriteErrorAsync(context, new ApiError(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {string.Join(", ", PatchTypes.All)}"));
+            return;
+        }
+        var query = context.Request.Query;
+        var manager = query["fieldManager"].ToString();
+        var force = PathParser.IsTrue(query["force"]);
+        if (media == PatchTypes.Apply && string.IsNullOrEmpty(manager))
+        {
+            await Responses.WriteErrorAsync(context, ApiError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"));
+            return;
+        }
+        if (request.Subresource == "scale")
+        {
+            await UpdateScaleAsync(context, request, scale => PatchApplier.Apply(media, scale, patch!, null, manager, force));
+            return;
+        }
+        var warningsAdded = false;
+        await WriteUpdateAsync(context, request, current =>
+        {
+            var (patched, patchError) = PatchApplier.Apply(media, current, patch!, request.Resource, manager, force);
+            if (patchError is null && !warningsAdded)
+            {
+                warningsAdded = true;
+                var fieldError = FieldValidation.Check(context, patched!, request.Resource);
+                if (fieldError is not null)
+                {
+                    return (null, fieldError);
+                }
+            }
+            return (patched, patchError);
+        }, media == PatchTypes.Apply ? () => PatchApplier.CreateFromApply(patch!, request.Resource, manager, api.Time.GetUtcNow()) : null);
+    }
+
+    private static (JsonNode? Patch, ApiError? Error) ParsePatchBody(byte[] bytes)
+    {
+        try
+        {
+            return (JsonNode.Parse(bytes), null);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return (null, ApiError.BadRequest($"error decoding patch: {e.Message}"));
+        }
+    }
+}
+
+/// <summary>The patch media types the server accepts.</summary>
+public static class PatchTypes
+{
+    public const string Json = "application/json-patch+json";
+    public const string Merge = "application/merge-patch+json";
+    public const string Strategic = "application/strategic-merge-patch+json";
+    public const string Apply = "application/apply-patch+yaml";
+
+    public static readonly string[] All = [Json, Merge, Strategic, Apply];
+
+    public static bool IsSupported(string media) => All.Contains(media);
+}

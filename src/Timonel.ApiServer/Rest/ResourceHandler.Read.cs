@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.Api.Selectors;
+using Timonel.ApiServer.Routing;
+using Timonel.ApiServer.Storage;
+
+namespace Timonel.ApiServer.Rest;
+
+public sealed partial class ResourceHandler
+{
+    private async Task GetAsync(HttpContext context, RequestInfo request)
+    {
+        if (request.Subresource is "log" or "exec" or "attach" or "portforward" or "proxy" or "eviction" or "binding")
+        {
+            await Responses.WriteErrorAsync(context, new ApiError(503, "ServiceUnavailable", $"the {request.Subresource} subresource needs a node agent, which is not connected"));
+            return;
+        }
+        var (obj, error) = await api.StoreFor(request.Resource).GetAsync(request.Namespace, request.Name!, context.RequestAborted);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        if (request.Subresource == "scale")
+        {
+            await Responses.WriteJsonAsync(context, 200, Scale.From(obj!, request.Resource));
+            return;
+        }
+        await WriteObjectAsync(context, 200, obj!, request);
+    }
+
+    private async Task ListAsync(HttpContext context, RequestInfo request)
+    {
+        var (options, error) = ParseListOptions(context.Request.Query);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        var (page, listError) = await api.StoreFor(request.Resource).ListAsync(request.Namespace, options!, context.RequestAborted);
+        if (listError is not null)
+        {
+            await Responses.WriteErrorAsync(context, listError);
+            return;
+        }
+        if (tables.WantsTable(context.Request))
+        {
+            await Responses.WriteJsonAsync(context, 200, tables.ForList(request.Resource, page!, context.Request));
+            return;
+        }
+        var metadata = new JsonObject { ["resourceVersion"] = page!.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (page.Continue is not null) metadata["continue"] = page.Continue;
+        if (page.RemainingItemCount is { } remaining) metadata["remainingItemCount"] = remaining;
+        var list = new JsonObject
+        {
+            ["kind"] = request.Resource.ListKind,
+            ["apiVersion"] = request.Resource.ApiVersion,
+            ["metadata"] = metadata,
+            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
+        };
+        await Responses.WriteJsonAsync(context, 200, list);
+    }
+
+    internal static (ListOptions? Options, ApiError? Error) ParseListOptions(IQueryCollection query)
+    {
+        if (!LabelSelector.TryParse(query["labelSelector"], out var labels, out var labelError))
+        {
+            return (null, ApiError.BadRequest(labelError!));
+        }
+        if (!FieldSelector.TryParse(query["fieldSelector"], out var fields, out var fieldError))
+        {
+            return (null, ApiError.BadRequest(fieldError!));
+        }
+        var limit = 0;
+        if (query["limit"].ToString() is { Length: > 0 } l && (!int.TryParse(l, out limit) || limit < 0))
+        {
+            return (null, ApiError.BadRequest($"invalid limit: {l}"));
+        }
+        var rv = query["resourceVersion"].ToString();
+        if (rv.Length > 0 && !long.TryParse(rv, out _))
+        {
+            return (null, ApiError.BadRequest($"invalid resource version: {rv}"));
+        }
+        var match = query["resourceVersionMatch"].ToString();
+        if (match is not ("" or "NotOlderThan" or "Exact"))
+        {
+            return (null, ApiError.BadRequest($"unsupported resourceVersionMatch: {match}"));
+        }
+        return (new ListOptions
+        {
+            Labels = labels,
+            Fields = fields,
+            Limit = limit,
+            Continue = query["continue"].ToString() is { Length: > 0 } c ? c : null,
+            ResourceVersion = rv,
+            ResourceVersionMatch = match,
+        }, null);
+    }
+}

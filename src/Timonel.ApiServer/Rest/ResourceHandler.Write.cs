@@ -1,0 +1,136 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.ApiServer.Routing;
+using Timonel.ApiServer.Storage;
+
+namespace Timonel.ApiServer.Rest;
+
+public sealed partial class ResourceHandler
+{
+    private async Task CreateAsync(HttpContext context, RequestInfo request)
+    {
+        var ct = context.RequestAborted;
+        if (request.Subresource is not null)
+        {
+            await CreateSubresourceAsync(context, request);
+            return;
+        }
+        var (obj, error) = await RequestBody.ReadObjectAsync(context.Request, ct);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        error = await FieldValidation.CheckAsync(context, obj!, request.Resource);
+        error ??= ObjectPreparation.PrepareForCreate(obj!, request.Resource, request.Namespace, api.Time.GetUtcNow());
+        if (request.Resource.Namespaced)
+        {
+            error ??= await CheckNamespaceAcceptsCreatesAsync(ObjectMeta.Namespace(obj!), ct);
+        }
+        error ??= await Admission.AdmitCreateAsync(api, obj!, request.Resource, IsDryRun(context), ct);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        if (IsDryRun(context))
+        {
+            await WriteObjectAsync(context, 201, obj!, request);
+            return;
+        }
+        var (created, createError) = await api.StoreFor(request.Resource).CreateAsync(obj!, ct);
+        if (createError is not null)
+        {
+            await Admission.ReleaseAsync(api, obj!, request.Resource, ct);
+            await Responses.WriteErrorAsync(context, createError);
+            return;
+        }
+        await WriteObjectAsync(context, 201, created!, request);
+    }
+
+    private async Task UpdateAsync(HttpContext context, RequestInfo request)
+    {
+        var (body, error) = await RequestBody.ReadObjectAsync(context.Request, context.RequestAborted);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        error = await FieldValidation.CheckAsync(context, body!, request.Resource);
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        if (request.Subresource == "scale")
+        {
+            await UpdateScaleAsync(context, request, _ => (body!, null));
+            return;
+        }
+        await WriteUpdateAsync(context, request, _ => ((JsonObject)body!.DeepClone(), null));
+    }
+
+    /// <summary>
+    /// The shared tail of update and patch: compute the new object from the current one, carry the
+    /// server-owned fields over, validate, write with optimistic concurrency.
+    /// </summary>
+    private async Task WriteUpdateAsync(HttpContext context, RequestInfo request,
+        Func<JsonObject, (JsonObject? Updated, ApiError? Error)> compute,
+        Func<(JsonObject? Created, ApiError? Error)>? createIfMissing = null)
+    {
+        var store = api.StoreFor(request.Resource);
+        var dryRun = IsDryRun(context);
+        JsonObject? dryResult = null;
+        var outcome = await store.GuaranteedUpdateAsync(request.Namespace, request.Name!, current =>
+        {
+            var (updated, computeError) = compute((JsonObject)current.DeepClone());
+            if (computeError is not null)
+            {
+                return (null, computeError);
+            }
+            var prepareError = ObjectPreparation.PrepareForUpdate(updated!, current, request.Resource, request.Subresource);
+            if (prepareError is not null)
+            {
+                return (null, prepareError);
+            }
+            if (ObjectMeta.IsDeleting(updated!) && ObjectMeta.Finalizers(updated!).Count == 0 && request.Subresource is null)
+            {
+                return (null, null);
+            }
+            if (dryRun)
+            {
+                dryResult = updated;
+                return (current, null);
+            }
+            return (updated, null);
+        }, context.RequestAborted, createIfMissing is null ? null : () =>
+        {
+            var (created, createError) = createIfMissing();
+            if (createError is not null)
+            {
+                return (null, createError);
+            }
+            return (created, ObjectPreparation.PrepareForCreate(created!, request.Resource, request.Namespace, api.Time.GetUtcNow()));
+        });
+        if (outcome.Error is not null)
+        {
+            await Responses.WriteErrorAsync(context, outcome.Error);
+            return;
+        }
+        await WriteObjectAsync(context, outcome.Created ? 201 : 200, dryResult ?? outcome.Object!, request);
+    }
+
+    private async Task CreateSubresourceAsync(HttpContext context, RequestInfo request)
+    {
+        if (request.Subresource == "binding")
+        {
+            await Binding.BindAsync(context, api, request);
+            return;
+        }
+        await Responses.WriteErrorAsync(context, new ApiError(503, "ServiceUnavailable", $"the {request.Subresource} subresource needs a node agent, which is not connected"));
+    }
+
+    private Task UpdateScaleAsync(HttpContext context, RequestInfo request, Func<JsonObject, (JsonObject? Scale, ApiError? Error)> computeScale) =>
+        Scale.UpdateAsync(context, api, request, computeScale);
+}

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Timonel.Api.Errors;
+using Timonel.ApiServer.Routing;
+using Timonel.ApiServer.Storage;
+
+namespace Timonel.ApiServer.Rest;
+
+/// <summary>
+/// Serves the REST verbs of every resource, generically: objects are JSON, the resource's
+/// <see cref="Timonel.Api.Scheme.ResourceInfo"/> and strategy say what is particular.
+/// Split by verb over several files.
+/// </summary>
+public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables)
+{
+    public Task HandleAsync(HttpContext context, RequestInfo request) => request.Verb switch
+    {
+        Verb.Get => GetAsync(context, request),
+        Verb.List => ListAsync(context, request),
+        Verb.Watch => WatchAsync(context, request),
+        Verb.Create => CreateAsync(context, request),
+        Verb.Update => UpdateAsync(context, request),
+        Verb.Patch => PatchAsync(context, request),
+        Verb.Delete => DeleteAsync(context, request),
+        Verb.DeleteCollection => DeleteCollectionAsync(context, request),
+        _ => Responses.WriteErrorAsync(context, ApiError.MethodNotAllowed("unsupported verb")),
+    };
+
+    private static bool IsDryRun(HttpContext context) => context.Request.Query["dryRun"].Count > 0;
+
+    /// <summary>New objects may only go into a namespace that exists and is not being deleted.</summary>
+    private async Task<ApiError?> CheckNamespaceAcceptsCreatesAsync(string? ns, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(ns))
+        {
+            return null;
+        }
+        var (nsObj, _) = await api.Namespaces.GetAsync(null, ns, ct);
+        if (nsObj is null)
+        {
+            return ApiError.NotFound("namespaces", ns);
+        }
+        if (ObjectMeta.IsDeleting(nsObj))
+        {
+            return new ApiError(403, "Forbidden", $"unable to create new content in namespace {ns} because it is being terminated")
+            { Name = ns, Kind = "namespaces" };
+        }
+        return null;
+    }
+
+    private Task WriteObjectAsync(HttpContext context, int status, JsonObject obj, RequestInfo request) =>
+        Responses.WriteJsonAsync(context, status, tables.WantsTable(context.Request) ? tables.ForObject(request.Resource, obj, context.Request) : obj);
+}

@@ -1,0 +1,54 @@
+using Timonel.ApiServer.Hosting;
+
+namespace Timonel.ApiServer.Security;
+
+/// <summary>
+/// The server's identity material under <c>DIR/server</c>: TLS files, the admin token and the
+/// admin kubeconfig at <c>DIR/kubeconfig</c>. Created on first start, reused afterwards.
+/// </summary>
+public sealed class ServerCredentials
+{
+    private ServerCredentials(ClusterCertificates certificates, TokenRegistry tokens, string adminToken, string kubeconfigPath)
+    {
+        Certificates = certificates;
+        Tokens = tokens;
+        AdminToken = adminToken;
+        KubeconfigPath = kubeconfigPath;
+    }
+
+    public ClusterCertificates Certificates { get; }
+    public TokenRegistry Tokens { get; }
+    public string AdminToken { get; }
+    public string KubeconfigPath { get; }
+
+    public static ServerCredentials LoadOrCreate(ApiServerOptions options)
+    {
+        var serverDir = Path.Combine(options.DataDir, "server");
+        var sans = new List<string> { "127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", options.ServiceCidr.At(1).ToString() };
+        var bind = options.BindAddress.ToString();
+        if (bind is not ("0.0.0.0" or "::")) sans.Add(bind);
+        sans.AddRange(options.ExtraSans);
+        var certs = ClusterCertificates.LoadOrCreate(Path.Combine(serverDir, "tls"), sans.Distinct().ToList());
+        var adminToken = ReadOrCreateSecret(Path.Combine(serverDir, "admin.token"));
+        var tokens = new TokenRegistry();
+        tokens.Add(adminToken, new UserInfo("system:admin", UserInfo.AdminGroups));
+        var host = bind is "0.0.0.0" or "::" ? "127.0.0.1" : bind;
+        var kubeconfigPath = Path.Combine(options.DataDir, "kubeconfig");
+        Kubeconfig.Write(kubeconfigPath, $"https://{host}:{options.Port}", certs.CaPem, adminToken);
+        return new(certs, tokens, adminToken, kubeconfigPath);
+    }
+
+    /// <summary>A secret kept in a root-only file: read if present, else generated and written.</summary>
+    public static string ReadOrCreateSecret(string path)
+    {
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length > 0) return existing;
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var token = TokenRegistry.NewToken();
+        ClusterCertificates.WritePrivate(path, token + "\n");
+        return token;
+    }
+}
