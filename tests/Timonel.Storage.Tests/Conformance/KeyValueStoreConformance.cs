@@ -13,6 +13,12 @@ public abstract class KeyValueStoreConformance : IAsyncLifetime
     /// <summary>The store under test, fresh and empty for each test.</summary>
     protected IKeyValueStore Store => _store ?? throw new InvalidOperationException("store not open");
 
+    /// <summary>
+    /// Every key a test uses starts with this, so tests may share one store (a shared etcd) and
+    /// must not assume the store is empty or that revisions start anywhere in particular.
+    /// </summary>
+    protected string Prefix { get; set; } = "/t-" + Guid.NewGuid().ToString("N") + "/";
+
     /// <summary>Opens a new, empty store of the backend under test.</summary>
     protected abstract Task<IKeyValueStore> OpenStoreAsync();
 
