@@ -119,9 +119,11 @@ public static class ProtobufBody
                     return $"protobuf envelope: unknown field number {number}";
             }
         }
-        return envelope.Kind.Length == 0 || envelope.ApiVersion.Length == 0
-            ? "protobuf envelope: typeMeta.apiVersion and typeMeta.kind are required"
-            : null;
+        if (envelope.Kind.Length == 0 || envelope.ApiVersion.Length == 0)
+        {
+            return "protobuf envelope: typeMeta.apiVersion and typeMeta.kind are required";
+        }
+        return envelope.RawEnd == 0 ? "protobuf envelope: the raw object is missing" : null;
     }
 
     private static string? ReadTypeMeta(ReadOnlySpan<byte> data, out string apiVersion, out string kind)
