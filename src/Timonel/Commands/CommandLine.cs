@@ -7,9 +7,11 @@ internal static class CommandLine
         Usage: timonel COMMAND [flags]
 
         Commands:
-          up        start a local cluster on this machine (embedded SQLite store)
-          store     inspect the state store (store status --data-dir DIR)
-          version   print the version
+          up          start a local cluster on this machine (embedded SQLite store)
+          server      run the control plane (API server on HTTPS)
+          kubeconfig  print the admin kubeconfig of a server's data dir
+          store       inspect the state store (store status --data-dir DIR)
+          version     print the version
 
         Run 'timonel COMMAND --help' for the flags of a command.
         """;
@@ -27,6 +29,8 @@ internal static class CommandLine
             return args[0] switch
             {
                 "up" => await UpCommand.RunAsync(Flags.Parse(rest)),
+                "server" => await ServerCommand.RunAsync(Flags.Parse(rest)),
+                "kubeconfig" => KubeconfigCommand.Run(Flags.Parse(rest)),
                 "store" => await StoreCommand.RunAsync(rest),
                 "version" => VersionCommand.Run(),
                 _ => Fail($"unknown command \"{args[0]}\"\n\n{Usage}"),

@@ -1,0 +1,89 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Timonel.ApiServer.Hosting;
+using Timonel.Storage;
+using Timonel.Storage.Etcd;
+using Timonel.Storage.Sqlite;
+
+namespace Timonel.Commands;
+
+/// <summary>
+/// `timonel server`: the control plane. Holds an exclusive lock on its data dir, opens the store
+/// (embedded SQLite or an etcd cluster), serves the API on HTTPS and writes DIR/kubeconfig.
+/// </summary>
+internal static class ServerCommand
+{
+    public static async Task<int> RunAsync(Flags flags)
+    {
+        var dataDir = DataDir.Resolve(flags);
+        var bind = flags.String("bind-address", "127.0.0.1");
+        var port = flags.Int("https-listen-port", 6443);
+        var datastore = flags.String("datastore-endpoint", "sqlite");
+        var clusterCidr = flags.String("cluster-cidr", "10.42.0.0/16");
+        var serviceCidr = flags.String("service-cidr", "10.43.0.0/16");
+        var token = flags.String("token");
+        var sans = flags.String("tls-san");
+        flags.EnsureAllUsed();
+        if (!IPAddress.TryParse(bind, out var bindAddress))
+        {
+            return CommandLine.Fail($"--bind-address: \"{bind}\" is not an IP address");
+        }
+        ApiServerOptions options;
+        try
+        {
+            options = new ApiServerOptions
+            {
+                DataDir = dataDir,
+                BindAddress = bindAddress,
+                Port = port,
+                ClusterCidr = IpRange.Parse(clusterCidr),
+                ServiceCidr = IpRange.Parse(serviceCidr),
+                ExtraSans = sans?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+            };
+        }
+        catch (FormatException e)
+        {
+            return CommandLine.Fail(e.Message);
+        }
+
+        Directory.CreateDirectory(Path.Combine(dataDir, "server"));
+        using var dataDirLock = DataDirLock.TryAcquire(Path.Combine(dataDir, "server", "lock"));
+        if (dataDirLock is null)
+        {
+            return CommandLine.Fail($"another timonel server is already running on data dir {dataDir}");
+        }
+        var joinToken = token ?? Timonel.ApiServer.Security.ServerCredentials.ReadOrCreateSecret(Path.Combine(dataDir, "server", "token"));
+        _ = joinToken;
+
+        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        var log = loggerFactory.CreateLogger("timonel.server");
+        await using var store = await OpenStoreAsync(datastore, dataDir, loggerFactory);
+        using var shutdown = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; shutdown.Cancel(); };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => shutdown.Cancel();
+        await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
+        log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, shutdown.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            log.LogInformation("timonel server stopping");
+        }
+        return 0;
+    }
+
+    private static async Task<IKeyValueStore> OpenStoreAsync(string datastore, string dataDir, ILoggerFactory logs)
+    {
+        if (datastore == "sqlite")
+        {
+            return await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = DataDir.StorePath(dataDir) });
+        }
+        if (datastore.StartsWith("http://", StringComparison.Ordinal) || datastore.StartsWith("https://", StringComparison.Ordinal))
+        {
+            return await EtcdStore.OpenAsync(new EtcdStoreOptions { Endpoints = datastore, LoggerFactory = logs });
+        }
+        throw new FlagException($"--datastore-endpoint: \"{datastore}\" is neither \"sqlite\" nor an etcd URL list (http://host:2379,...)");
+    }
+}
