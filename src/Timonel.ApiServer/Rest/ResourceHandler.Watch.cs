@@ -159,16 +159,11 @@ public sealed partial class ResourceHandler
 /// <summary>Writes watch events as one JSON line each.</summary>
 internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo resource, Tables.TableWriter? tables, HttpRequest request)
 {
+    private static readonly ReadOnlyMemory<byte> Newline = "\n"u8.ToArray();
     private readonly Stream _body = response.Body;
 
-    public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
-    {
-        var payload = tables is not null && type != "ERROR" ? tables.ForObject(resource, obj, request) : obj;
-        var ev = new JsonObject { ["type"] = type, ["object"] = payload.DeepClone() };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(ev, JsonContext.Default.JsonObject);
-        await _body.WriteAsync(bytes, ct);
-        await _body.WriteAsync("\n"u8.ToArray(), ct);
-    }
+    public Task WriteAsync(string type, JsonObject obj, CancellationToken ct) =>
+        WriteRawAsync(type, tables is not null && type != "ERROR" ? tables.ForObject(resource, obj, request) : obj, ct);
 
     public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)
     {
@@ -181,11 +176,20 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
         return WriteRawAsync("BOOKMARK", obj, ct);
     }
 
+    /// <summary>Writes <c>{"type":T,"object":O}</c> and a newline without copying the object.</summary>
     private async Task WriteRawAsync(string type, JsonObject obj, CancellationToken ct)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["type"] = type, ["object"] = obj }, JsonContext.Default.JsonObject);
-        await _body.WriteAsync(bytes, ct);
-        await _body.WriteAsync("\n"u8.ToArray(), ct);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, JsonBytes.WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", type);
+            writer.WritePropertyName("object");
+            obj.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        await _body.WriteAsync(buffer.WrittenMemory, ct);
+        await _body.WriteAsync(Newline, ct);
     }
 
     public Task FlushAsync(CancellationToken ct) => _body.FlushAsync(ct);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
+using Timonel.ApiServer.Storage;
 
 namespace Timonel.ApiServer.Rest;
 
@@ -14,7 +15,7 @@ public static class Responses
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = Json;
-        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, JsonBytes.WriterOptions);
         body.WriteTo(writer);
         await writer.FlushAsync(context.RequestAborted);
     }

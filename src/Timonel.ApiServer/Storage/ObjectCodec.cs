@@ -18,7 +18,7 @@ public static class ObjectCodec
         {
             meta!.Remove("resourceVersion");
         }
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(obj, JsonContext.Default.JsonObject);
+        var bytes = JsonBytes.ToUtf8(obj);
         if (rv is not null)
         {
             meta!["resourceVersion"] = rv;
@@ -42,7 +42,3 @@ public static class ObjectCodec
         meta["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonObject))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonNode))]
-internal sealed partial class JsonContext : System.Text.Json.Serialization.JsonSerializerContext;
