@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Timonel.Storage.Sqlite;
 
 /// <summary>Validated settings of the embedded SQLite store.</summary>
@@ -23,4 +25,19 @@ public sealed record SqliteStoreOptions
 
     /// <summary>The clock for compaction ages and progress notifications.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Where the store logs; nothing is logged when null.</summary>
+    public ILogger? Logger { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings the store cannot run with.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Path);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(CompactionInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(RetainDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(RetainRevisions);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ProgressInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(WatchBufferSize, 1);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
 }

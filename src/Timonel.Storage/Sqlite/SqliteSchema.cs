@@ -1,0 +1,198 @@
+using Microsoft.Data.Sqlite;
+
+namespace Timonel.Storage.Sqlite;
+
+/// <summary>
+/// The on-disk layout of the embedded store and the checks that decide whether a file is ours.
+/// </summary>
+/// <remarks>
+/// Layout (schema version 1):
+/// - <c>log</c>: one row per change; <c>rev</c> is the revision and the row id. <c>prev_rev</c> is
+///   the mod revision of the version this change replaced (0 for a create), so a watch replay can
+///   attach the previous value. Deletes are rows with <c>deleted = 1</c> (tombstones).
+/// - <c>current</c>: the live version of every key, kept in the same transaction as the log, so
+///   reads at the newest revision never touch history.
+/// - <c>meta</c>: <c>schema_version</c> and <c>compact_rev</c> (history below it is gone).
+/// The file header carries <see cref="ApplicationId"/>, so another program's SQLite file is refused
+/// before anything is written to it.
+/// </remarks>
+internal static class SqliteSchema
+{
+    /// <summary>"TMNL": the SQLite application_id of a Timonel store.</summary>
+    public const int ApplicationId = 0x544D4E4C;
+
+    public const long SchemaVersion = 1;
+
+    private static readonly byte[] HeaderMagic = "SQLite format 3\0"u8.ToArray();
+
+    private const string CreateTables = """
+        CREATE TABLE log (
+            rev INTEGER PRIMARY KEY,
+            key TEXT NOT NULL COLLATE BINARY,
+            create_rev INTEGER NOT NULL,
+            prev_rev INTEGER NOT NULL,
+            deleted INTEGER NOT NULL,
+            value BLOB);
+        CREATE INDEX log_key_rev ON log(key, rev);
+        CREATE TABLE current (
+            key TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+            rev INTEGER NOT NULL,
+            create_rev INTEGER NOT NULL,
+            value BLOB) WITHOUT ROWID;
+        CREATE TABLE meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO meta(name, value) VALUES ('schema_version', 1), ('compact_rev', 0);
+        """;
+
+    private static readonly string[] OurTables = ["current", "log", "meta"];
+
+    /// <summary>A connection string for one private, unpooled connection to the store file.</summary>
+    public static string ConnectionString(string path) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = SqliteCacheMode.Private,
+        Pooling = false,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    /// <summary>
+    /// Refuses, without writing to it, a file that is not a SQLite database, is cut short, or belongs
+    /// to another application. Only the header and the schema are read: no integrity scan, so opening
+    /// stays fast whatever the history size.
+    /// </summary>
+    public static void CheckFileHeader(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length == 0)
+        {
+            return;
+        }
+        var header = new byte[100];
+        int read;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+        if (read < header.Length || !header.AsSpan(0, HeaderMagic.Length).SequenceEqual(HeaderMagic))
+        {
+            throw new StoreOpenException($"store file '{path}' is not a SQLite database");
+        }
+        var pageSize = (header[16] << 8) | header[17];
+        long pageSizeBytes = pageSize == 1 ? 65536 : pageSize;
+        var changeCounter = ReadBigEndian(header, 24);
+        var pageCount = ReadBigEndian(header, 28);
+        var validFor = ReadBigEndian(header, 92);
+        // SQLite trusts the header's page count when it was written with the current change counter;
+        // a file shorter than that lost its tail (truncation) and would fail on some later read.
+        if (pageSizeBytes < 512 || (changeCounter == validFor && pageCount * pageSizeBytes > info.Length))
+        {
+            throw new StoreOpenException(
+                $"store file '{path}' is corrupt: {info.Length} bytes where the header promises {pageCount * pageSizeBytes}");
+        }
+    }
+
+    /// <summary>
+    /// Checks an open database and creates the layout when it is new (no tables, no application id);
+    /// throws <see cref="StoreOpenException"/> for a foreign or damaged store, before writing anything.
+    /// </summary>
+    public static void CheckOrCreate(SqliteConnection connection, string path)
+    {
+        long applicationId;
+        var tables = new List<string>();
+        try
+        {
+            applicationId = ScalarLong(connection, "PRAGMA application_id");
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreOpenException($"store file '{path}' is not a readable SQLite database: {e.Message}", e);
+        }
+
+        if (applicationId == 0 && tables.Count == 0)
+        {
+            Create(connection);
+            return;
+        }
+        if (applicationId != ApplicationId)
+        {
+            throw new StoreOpenException(
+                $"store file '{path}' belongs to another application (application_id {applicationId:X8}, tables: {string.Join(", ", tables)})");
+        }
+        if (!OurTables.All(tables.Contains))
+        {
+            throw new StoreOpenException($"store file '{path}' is a damaged Timonel store: tables {string.Join(", ", tables)}");
+        }
+        long version;
+        try
+        {
+            version = ScalarLong(connection, "SELECT value FROM meta WHERE name = 'schema_version'");
+        }
+        catch (SqliteException e)
+        {
+            throw new StoreOpenException($"store file '{path}' is corrupt: {e.Message}", e);
+        }
+        if (version != SchemaVersion)
+        {
+            throw new StoreOpenException(
+                $"store file '{path}' has schema version {version}; this build reads version {SchemaVersion}");
+        }
+    }
+
+    /// <summary>Sets the durability pragmas; only called once the file is known to be ours.</summary>
+    public static void ConfigureWriter(SqliteConnection connection)
+    {
+        var mode = ScalarString(connection, "PRAGMA journal_mode = WAL");
+        if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StorageUnavailableException($"cannot switch the store to WAL mode (got '{mode}')");
+        }
+        Execute(connection, "PRAGMA synchronous = FULL");
+    }
+
+    /// <summary>Per-connection settings; WAL and synchronous=FULL are what make an ack durable.</summary>
+    public static void ConfigureReader(SqliteConnection connection) =>
+        Execute(connection, "PRAGMA synchronous = FULL; PRAGMA query_only = 1");
+
+    private static void Create(SqliteConnection connection)
+    {
+        ConfigureWriter(connection);
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"PRAGMA application_id = {ApplicationId};" + CreateTables;
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    public static long ScalarLong(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        return command.ExecuteScalar() is long value ? value : 0;
+    }
+
+    private static string? ScalarString(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar() as string;
+    }
+
+    public static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static long ReadBigEndian(byte[] buffer, int offset) =>
+        (uint)((buffer[offset] << 24) | (buffer[offset + 1] << 16) | (buffer[offset + 2] << 8) | buffer[offset + 3]);
+}

@@ -1,0 +1,73 @@
+namespace Timonel.Storage.Sqlite;
+
+public sealed partial class SqliteStore
+{
+    /// <inheritdoc />
+    public ValueTask<GetResult> GetAsync(string key, long revision = 0, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_reads.Read(snapshot =>
+        {
+            var at = snapshot.Resolve(revision, out var header);
+            using var command = revision <= 0
+                ? snapshot.Command("SELECT key, rev, create_rev, value FROM current WHERE key = $key", ("$key", key))
+                : snapshot.Command(
+                    "SELECT key, rev, create_rev, value, deleted FROM log WHERE key = $key AND rev <= $at ORDER BY rev DESC LIMIT 1",
+                    ("$key", key), ("$at", at));
+            using var reader = command.ExecuteReader();
+            var item = reader.Read() && (revision <= 0 || reader.GetInt64(4) == 0) ? ReadSnapshot.ReadKeyValue(reader, 0) : null;
+            return new GetResult(item, header);
+        }));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RangeResult> RangeAsync(RangeRequest request, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ArgumentOutOfRangeException.ThrowIfNegative(request.Limit);
+        return ValueTask.FromResult(_reads.Read(snapshot =>
+        {
+            var at = snapshot.Resolve(request.Revision, out var header);
+            // One row past the limit tells whether more keys follow.
+            long fetch = request.Limit == 0 ? -1 : request.Limit + 1L;
+            using var command = request.Revision <= 0
+                ? snapshot.Command(
+                    "SELECT key, rev, create_rev, value FROM current WHERE key >= $start AND key < $end ORDER BY key LIMIT $limit",
+                    ("$start", request.Start), ("$end", request.End), ("$limit", fetch))
+                // The newest version of each key at or below the revision (SQLite takes the bare
+                // columns from the MAX row), unless that version is a tombstone.
+                : snapshot.Command(
+                    "SELECT key, mrev, create_rev, value FROM (" +
+                    "SELECT key, MAX(rev) AS mrev, create_rev, value, deleted FROM log " +
+                    "WHERE key >= $start AND key < $end AND rev <= $at GROUP BY key) " +
+                    "WHERE deleted = 0 ORDER BY key LIMIT $limit",
+                    ("$start", request.Start), ("$end", request.End), ("$at", at), ("$limit", fetch));
+            using var reader = command.ExecuteReader();
+            var items = new List<KeyValue>();
+            var more = false;
+            while (reader.Read())
+            {
+                if (request.Limit > 0 && items.Count == request.Limit)
+                {
+                    more = true;
+                    break;
+                }
+                items.Add(ReadSnapshot.ReadKeyValue(reader, 0));
+            }
+            return new RangeResult(items, header, more);
+        }));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<long> CountAsync(string prefix, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(_reads.Read(snapshot =>
+        {
+            using var command = snapshot.Command(
+                "SELECT COUNT(*) FROM current WHERE key >= $start AND key < $end",
+                ("$start", prefix), ("$end", KeyRange.PrefixEnd(prefix)));
+            return (long)command.ExecuteScalar()!;
+        }));
+    }
+}

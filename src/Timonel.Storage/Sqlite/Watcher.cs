@@ -1,0 +1,118 @@
+namespace Timonel.Storage.Sqlite;
+
+/// <summary>
+/// One watch's bounded buffer between the writer (producer) and the consumer's enumerator.
+/// </summary>
+/// <remarks>
+/// The writer offers events under the hub's publish lock and never waits: when the buffer is full
+/// the watcher is cut (the consumer drains what was queued, then gets <see cref="WatchLaggedException"/>).
+/// Events below <see cref="MinRevision"/> are ignored; the consumer replays those from the log.
+/// </remarks>
+internal sealed class Watcher(string prefix, int capacity)
+{
+    private readonly Lock _gate = new();
+    private readonly Queue<WatchEvent> _queue = new();
+    private TaskCompletionSource? _signal;
+    private Exception? _terminal;
+    private long _lastQueuedRevision;
+
+    public string Prefix { get; } = prefix;
+
+    /// <summary>Set once, under the publish lock, at registration.</summary>
+    public long MinRevision { get; set; }
+
+    /// <summary>True once the watcher was cut as lagging (for logging).</summary>
+    public bool Lagged { get; private set; }
+
+    /// <summary>Called by the writer under the publish lock; never blocks.</summary>
+    public void Offer(IReadOnlyList<WatchEvent> events)
+    {
+        TaskCompletionSource? wake = null;
+        lock (_gate)
+        {
+            if (_terminal is not null)
+            {
+                return;
+            }
+            foreach (var e in events)
+            {
+                if (e.Revision < MinRevision || !e.Kv!.Key.StartsWith(Prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                if (_queue.Count >= capacity)
+                {
+                    Lagged = true;
+                    _terminal = new WatchLaggedException(_lastQueuedRevision == 0 ? MinRevision - 1 : _lastQueuedRevision);
+                    break;
+                }
+                _queue.Enqueue(e);
+                _lastQueuedRevision = e.Revision;
+            }
+            (wake, _signal) = (_signal, null);
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Ends the stream after the queued events (store closing).</summary>
+    public void Terminate(Exception reason)
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _terminal ??= reason;
+            (wake, _signal) = (_signal, null);
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>True when nothing is waiting for the consumer; checked under the publish lock.</summary>
+    public bool IsDrained
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _queue.Count == 0 && _terminal is null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next event, or null when <paramref name="idleTimeout"/> passed without one.
+    /// Throws the terminal exception once the queue is drained.
+    /// </summary>
+    public async ValueTask<WatchEvent?> NextAsync(TimeSpan idleTimeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task waitFor;
+            lock (_gate)
+            {
+                if (_queue.TryDequeue(out var next))
+                {
+                    return next;
+                }
+                if (_terminal is not null)
+                {
+                    throw _terminal;
+                }
+                _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waitFor = _signal.Task;
+            }
+            if (idleTimeout == Timeout.InfiniteTimeSpan)
+            {
+                await waitFor.WaitAsync(cancellationToken);
+                continue;
+            }
+            try
+            {
+                await waitFor.WaitAsync(idleTimeout, time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return null;
+            }
+        }
+    }
+}
