@@ -20,7 +20,7 @@ internal sealed partial class StrategicMerger
         }
         var merged = field.ListStrategy switch
         {
-            ListMergeStrategy.MergeByKey => MergeByKey(live, patch ?? [], field),
+            ListMergeStrategy.MergeByKey => MergeByKey([.. live], patch ?? [], field),
             ListMergeStrategy.MergeAsSet => MergeAsSet(live, patch ?? []),
             _ => patch is null ? live : [.. patch.Select(item => FromPatch(item, field.Schema))],
         };
