@@ -74,11 +74,17 @@ public static partial class ApplyBody
     private static JsonNode? Scalar(YamlScalarNode scalar)
     {
         var value = scalar.Value ?? "";
-        if (scalar.Style is not ScalarStyle.Plain || !scalar.Tag.IsEmpty)
+        var tag = scalar.Tag.IsEmpty || scalar.Tag.IsNonSpecific ? null : scalar.Tag.Value;
+        if (tag is "tag:yaml.org,2002:int" or "tag:yaml.org,2002:float"
+            && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var tagged))
         {
-            return scalar.Tag.Value is "tag:yaml.org,2002:int" or "tag:yaml.org,2002:float"
-                ? JsonNode.Parse(value)
-                : JsonValue.Create(value);
+            return long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var whole)
+                ? Number(whole.ToString(CultureInfo.InvariantCulture))
+                : Number(tagged.ToString("R", CultureInfo.InvariantCulture));
+        }
+        if (scalar.Style is not ScalarStyle.Plain || tag is not null)
+        {
+            return JsonValue.Create(value);
         }
         if (value is "" or "~" or "null" or "Null" or "NULL")
         {
@@ -90,14 +96,18 @@ public static partial class ApplyBody
         }
         if (IntegerPattern().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
         {
-            return JsonValue.Create(integer);
+            return Number(integer.ToString(CultureInfo.InvariantCulture));
         }
         if (FloatPattern().IsMatch(value) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var real))
         {
-            return JsonValue.Create(real);
+            return Number(real.ToString("R", CultureInfo.InvariantCulture));
         }
         return JsonValue.Create(value);
     }
+
+    // Parsed from canonical JSON text so the value behaves like one read from a JSON body
+    // (convertible to any numeric type that holds it).
+    private static JsonNode? Number(string canonical) => JsonNode.Parse(canonical);
 
     [GeneratedRegex("^[-+]?[0-9]+$")]
     private static partial Regex IntegerPattern();

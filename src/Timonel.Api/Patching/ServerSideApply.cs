@@ -82,10 +82,11 @@ public static class ServerSideApply
         ManagedFields.Replace(entries, request.Manager, ManagedFieldsEntry.Apply, request.Subresource, request.ApiVersion,
             appliedSet, request.Now);
         var owned = entries.Aggregate(new FieldSet(), (all, e) => all.Union(e.Fields));
-        foreach (var path in previous.Difference(owned).Members().Reverse())
+        // Parents first: removing an item takes its fields with it. An item whose fields another
+        // manager still owns stays, and so does its key field, without which it has no identity.
+        foreach (var path in previous.Difference(owned).Members())
         {
-            // An item someone else still owns fields of stays; only this manager's fields go.
-            if (!owned.ContainsAtOrBelow(path))
+            if (!owned.ContainsAtOrBelow(path) && !IsItemKey(path))
             {
                 FieldPaths.Remove(merged, path);
             }
@@ -93,6 +94,10 @@ public static class ServerSideApply
         ManagedFields.Write(merged, entries);
         return PatchOutcome.Ok(merged);
     }
+
+    private static bool IsItemKey(IReadOnlyList<string> path) =>
+        path.Count >= 2 && path[^2].StartsWith("k:", StringComparison.Ordinal)
+        && JsonNode.Parse(path[^2][2..]) is JsonObject key && key.ContainsKey(path[^1][2..]);
 
     /// <summary>Upstream's wording: `Apply failed with 1 conflict: conflict with "m": .spec.replicas`.</summary>
     internal static string ConflictMessage(IReadOnlyList<FieldConflict> conflicts)
