@@ -141,7 +141,7 @@ internal static class FieldPaths
         {
             return false;
         }
-        var wanted = JsonNode.Parse(element[2..]);
+        var wanted = JsonValues.TryParse(element[2..]);
         for (var i = 0; i < list.Count; i++)
         {
             var matches = element.StartsWith("k:", StringComparison.Ordinal)

@@ -152,7 +152,7 @@ public sealed class FieldSet
             {
                 text.Append('.').Append(element[2..]);
             }
-            else if (element.StartsWith("k:", StringComparison.Ordinal) && JsonNode.Parse(element[2..]) is JsonObject key)
+            else if (element.StartsWith("k:", StringComparison.Ordinal) && JsonValues.TryParse(element[2..]) is JsonObject key)
             {
                 text.Append('[').Append(string.Join(",", key.Select(k => $"{k.Key}={JsonValues.Compact(k.Value)}"))).Append(']');
             }

@@ -83,6 +83,19 @@ internal static class JsonValues
 
     public static JsonNode? Clone(JsonNode? node) => node?.DeepClone();
 
+    /// <summary>Parses text that came from stored data (e.g. a fieldsV1 key); null when it is not JSON.</summary>
+    public static JsonNode? TryParse(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     public static bool IsString(JsonNode? node, out string value)
     {
         if (node is JsonValue v && v.GetValueKind() == JsonValueKind.String)

@@ -97,7 +97,7 @@ public static class ServerSideApply
 
     private static bool IsItemKey(IReadOnlyList<string> path) =>
         path.Count >= 2 && path[^2].StartsWith("k:", StringComparison.Ordinal)
-        && JsonNode.Parse(path[^2][2..]) is JsonObject key && key.ContainsKey(path[^1][2..]);
+        && JsonValues.TryParse(path[^2][2..]) is JsonObject key && key.ContainsKey(path[^1][2..]);
 
     /// <summary>Upstream's wording: `Apply failed with 1 conflict: conflict with "m": .spec.replicas`.</summary>
     internal static string ConflictMessage(IReadOnlyList<FieldConflict> conflicts)
