@@ -1,0 +1,51 @@
+// Field ownership for ordinary writes (create, update, every non-apply patch): the writer's
+// Update entry gains every field the write added or changed, other managers lose those fields
+// (an update takes ownership without conflicts, as upstream), and removed fields leave every set.
+//
+//   JsonObject ManagedFieldsTracker.RecordUpdate(JsonObject? old, JsonObject updated, UpdateRequest request)
+//
+// old is the stored object (null on create); updated is the object about to be stored. The result
+// is a copy of updated with metadata.managedFields recomputed from old's entries; managedFields a
+// client sent in updated are ignored (limit: upstream lets a client reset them that way).
+using System.Text.Json.Nodes;
+
+namespace Timonel.Api.Patching;
+
+/// <param name="Manager">The fieldManager query parameter, or the default the server derives from the user agent.</param>
+public sealed record UpdateRequest(string Manager, PatchSchema Schema, string ApiVersion, DateTimeOffset Now)
+{
+    public string? Subresource { get; init; }
+}
+
+public static class ManagedFieldsTracker
+{
+    public static JsonObject RecordUpdate(JsonObject? old, JsonObject updated, UpdateRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(updated);
+        ArgumentNullException.ThrowIfNull(request);
+        var entries = ManagedFields.Read(old);
+        var before = old is null ? null : WithoutManagedFields(old);
+        var after = WithoutManagedFields(updated);
+        var (changed, removed) = FieldPaths.Compare(before, after, request.Schema, request.Subresource);
+
+        var mine = entries.Find(e => e.Is(request.Manager, ManagedFieldsEntry.Update, request.Subresource))?.Fields ?? new FieldSet();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            entries[i] = entries[i] with { Fields = entries[i].Fields.Difference(changed).Difference(removed) };
+        }
+        if (!changed.IsEmpty || entries.Exists(e => e.Is(request.Manager, ManagedFieldsEntry.Update, request.Subresource)))
+        {
+            ManagedFields.Replace(entries, request.Manager, ManagedFieldsEntry.Update, request.Subresource, request.ApiVersion,
+                mine.Union(changed).Difference(removed), request.Now);
+        }
+        ManagedFields.Write(after, entries);
+        return after;
+    }
+
+    private static JsonObject WithoutManagedFields(JsonObject obj)
+    {
+        var copy = (JsonObject)obj.DeepClone();
+        (copy["metadata"] as JsonObject)?.Remove("managedFields");
+        return copy;
+    }
+}
