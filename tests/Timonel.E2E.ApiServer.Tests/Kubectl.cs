@@ -20,7 +20,7 @@ public sealed class Kubectl(ServerProcess server) : IDisposable
 
     public Task<CommandResult> RunAsync(params string[] args) => RunWithAsync(RepoPaths.Kubectl, null, null, args);
 
-    public Task<CommandResult> RunAsync(string stdin, params string[] args) => RunWithAsync(RepoPaths.Kubectl, stdin, null, args);
+    public Task<CommandResult> RunWithInputAsync(string stdin, params string[] args) => RunWithAsync(RepoPaths.Kubectl, stdin, null, args);
 
     public Task<CommandResult> HelmAsync(params string[] args) => RunWithAsync(RepoPaths.Helm, null, null, args);
 

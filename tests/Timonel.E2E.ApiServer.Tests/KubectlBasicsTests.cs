@@ -108,7 +108,7 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
                 spec:
                   containers: [{name: c}]
             """;
-        var r = await f.Kubectl.RunAsync(manifest, "apply", "-f", "-");
+        var r = await f.Kubectl.RunWithInputAsync(manifest, "apply", "-f", "-");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("The Deployment \"bad\" is invalid: spec.template.spec.containers[0].image: Required value", r.Stderr);
     }
@@ -120,7 +120,7 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
         await f.Ok("create", "configmap", "c", "-n", "nb9", "--from-literal=k=v");
         var stale = await f.Ok("get", "configmap", "c", "-n", "nb9", "-o", "yaml");
         await f.Ok("label", "configmap", "c", "-n", "nb9", "moved=on");
-        var r = await f.Kubectl.RunAsync(stale, "replace", "-f", "-");
+        var r = await f.Kubectl.RunWithInputAsync(stale, "replace", "-f", "-");
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("Operation cannot be fulfilled on configmaps \"c\": the object has been modified; please apply your changes to the latest version and try again", r.Stderr);
     }

@@ -28,7 +28,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task<string> OkWithInput(string stdin, params string[] args)
     {
-        var r = await Kubectl.RunAsync(stdin, args);
+        var r = await Kubectl.RunWithInputAsync(stdin, args);
         Assert.True(r.ExitCode == 0, $"kubectl {string.Join(' ', args)} exited {r.ExitCode}:\n{r.Stdout}\n{r.Stderr}");
         return r.Stdout;
     }

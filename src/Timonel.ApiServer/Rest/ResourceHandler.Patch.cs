@@ -11,7 +11,7 @@ public sealed partial class ResourceHandler
     {
         var media = RequestBody.MediaType(context.Request);
         var patchBytes = await RequestBody.ReadBytesAsync(context.Request, context.RequestAborted);
-        var (patch, error) = media == PatchTypes.Apply ? RequestBody.ParseYaml(patchBytes) : ParsePatchBody(patchBytes);
+        var (patch, error) = media == PatchTypes.Apply ? ParseApplyBody(patchBytes) : ParsePatchBody(patchBytes);
         if (error is not null)
         {
             await Responses.WriteErrorAsync(context, error);
@@ -23,7 +23,7 @@ public sealed partial class ResourceHandler
             return;
         }
         var query = context.Request.Query;
-        var manager = query["fieldManager"].ToString();
+        var manager = media == PatchTypes.Apply ? query["fieldManager"].ToString() : PatchApplier.ManagerOf(context.Request);
         var force = PathParser.IsTrue(query["force"]);
         if (media == PatchTypes.Apply && string.IsNullOrEmpty(manager))
         {
@@ -32,13 +32,13 @@ public sealed partial class ResourceHandler
         }
         if (request.Subresource == "scale")
         {
-            await UpdateScaleAsync(context, request, scale => PatchApplier.Apply(media, scale, patch!, null, manager, force));
+            await UpdateScaleAsync(context, request, scale => PatchApplier.Apply(media, scale, patch!, null, manager, force, api.Time.GetUtcNow(), null));
             return;
         }
         var warningsAdded = false;
         await WriteUpdateAsync(context, request, current =>
         {
-            var (patched, patchError) = PatchApplier.Apply(media, current, patch!, request.Resource, manager, force);
+            var (patched, patchError) = PatchApplier.Apply(media, current, patch!, request.Resource, manager, force, api.Time.GetUtcNow(), request.Subresource);
             if (patchError is null && !warningsAdded)
             {
                 warningsAdded = true;
@@ -49,7 +49,14 @@ public sealed partial class ResourceHandler
                 }
             }
             return (patched, patchError);
-        }, media == PatchTypes.Apply ? () => PatchApplier.CreateFromApply(patch!, request.Resource, manager, api.Time.GetUtcNow()) : null);
+        }, media == PatchTypes.Apply ? () => PatchApplier.CreateFromApply(patch!, request.Resource, manager, api.Time.GetUtcNow()) : null,
+        trackFields: media != PatchTypes.Apply);
+    }
+
+    private static (JsonNode? Patch, ApiError? Error) ParseApplyBody(byte[] bytes)
+    {
+        var outcome = Api.Patching.ApplyBody.Parse(System.Text.Encoding.UTF8.GetString(bytes));
+        return outcome.Succeeded ? (outcome.Result, null) : (null, ApiError.BadRequest(outcome.Failure.Message));
     }
 
     private static (JsonNode? Patch, ApiError? Error) ParsePatchBody(byte[] bytes)

@@ -34,9 +34,10 @@ public sealed partial class ResourceHandler
             await Responses.WriteErrorAsync(context, error);
             return;
         }
+        obj = PatchApplier.TrackUpdate(null, obj!, request.Resource, PatchApplier.ManagerOf(context.Request), api.Time.GetUtcNow(), null);
         if (IsDryRun(context))
         {
-            await WriteObjectAsync(context, 201, obj!, request);
+            await WriteObjectAsync(context, 201, obj, request);
             return;
         }
         var (created, createError) = await api.StoreFor(request.Resource).CreateAsync(obj!, ct);
@@ -77,8 +78,9 @@ public sealed partial class ResourceHandler
     /// </summary>
     private async Task WriteUpdateAsync(HttpContext context, RequestInfo request,
         Func<JsonObject, (JsonObject? Updated, ApiError? Error)> compute,
-        Func<(JsonObject? Created, ApiError? Error)>? createIfMissing = null)
+        Func<(JsonObject? Created, ApiError? Error)>? createIfMissing = null, bool trackFields = true)
     {
+        var manager = PatchApplier.ManagerOf(context.Request);
         var store = api.StoreFor(request.Resource);
         var dryRun = IsDryRun(context);
         JsonObject? dryResult = null;
@@ -97,6 +99,10 @@ public sealed partial class ResourceHandler
             if (ObjectMeta.IsDeleting(updated!) && ObjectMeta.Finalizers(updated!).Count == 0 && request.Subresource is null)
             {
                 return (null, null);
+            }
+            if (trackFields)
+            {
+                updated = PatchApplier.TrackUpdate(current, updated!, request.Resource, manager, api.Time.GetUtcNow(), request.Subresource);
             }
             if (dryRun)
             {
