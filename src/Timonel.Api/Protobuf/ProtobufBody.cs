@@ -60,7 +60,7 @@ public static class ProtobufBody
                 $"protobuf envelope content encoding \"{envelope.ContentEncoding}\" is not supported");
             return false;
         }
-        if (!ProtobufSchema.TopLevel.TryGetValue((envelope.ApiVersion, envelope.Kind), out var name))
+        if (!ProtobufSchema.TopLevel.TryGetValue(envelope.Kind == "DeleteOptions" ? ("meta.k8s.io/v1", "DeleteOptions") : (envelope.ApiVersion, envelope.Kind), out var name))
         {
             error = new(ProtobufDecodeFailure.Unsupported,
                 $"protobuf bodies of {envelope.ApiVersion} {envelope.Kind} are not supported; send JSON");

@@ -44,6 +44,9 @@ internal static partial class ProtobufSchema
             [("networking.k8s.io/v1", "Ingress")] = "networking.Ingress",
             [("policy/v1", "PodDisruptionBudget")] = "policy.PodDisruptionBudget",
             [("scheduling.k8s.io/v1", "PriorityClass")] = "scheduling.PriorityClass",
+            // client-go sends DeleteOptions (helm uninstall, kubectl delete with protobuf) under the
+            // group-version of the resource being deleted; every apiVersion maps to the one message.
+            [("meta.k8s.io/v1", "DeleteOptions")] = "meta.DeleteOptions",
         }.ToFrozenDictionary();
 
     /// <summary>Every message by qualified name; built once, and a broken row is a bug (throws).</summary>

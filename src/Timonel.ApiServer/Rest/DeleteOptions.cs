@@ -17,7 +17,9 @@ public sealed record DeleteOptions(string? PropagationPolicy, long? GracePeriodS
         var bytes = await RequestBody.ReadBytesAsync(context.Request, context.RequestAborted);
         if (bytes.Length > 0)
         {
-            var (body, error) = RequestBody.ParseJson(bytes);
+            var (body, error) = RequestBody.MediaType(context.Request) == "application/vnd.kubernetes.protobuf"
+                ? ProtobufBodies.Decode(bytes)
+                : RequestBody.ParseJson(bytes);
             if (error is not null)
             {
                 return (null, error);
