@@ -106,16 +106,10 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
 
     private async Task OpenApiDocumentAsync(HttpContext context, string path)
     {
-        var doc = openApi.Document(path);
-        if (doc is null)
+        if (!await openApi.WriteAsync(context, path))
         {
             await Responses.WriteErrorAsync(context, new ApiError(404, "NotFound", "the server could not find the requested resource"));
-            return;
         }
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "application/json";
-        context.Response.Headers.ETag = $"\"{doc.Value.Hash}\"";
-        await context.Response.WriteAsync(doc.Value.Json, context.RequestAborted);
     }
 
     private static Task WriteOrNotFound(HttpContext context, JsonObject? doc) => doc is null

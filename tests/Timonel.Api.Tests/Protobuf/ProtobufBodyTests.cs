@@ -19,6 +19,16 @@ public sealed class ProtobufBodyTests
     }
 
     [Fact]
+    public void DeleteOptionsDecodeUnderAnyGroupVersion()
+    {
+        // client-go (helm uninstall) sends DeleteOptions with the deleted resource's group-version.
+        var json = Decode(Pb.Body("apps/v1", "DeleteOptions", [.. Pb.Varint(1, 0), .. Pb.Msg(2, Pb.Str(1, "u-1")), .. Pb.Str(4, "Foreground")]));
+        Assert.Equal(0, (long)json["gracePeriodSeconds"]!);
+        Assert.Equal("u-1", (string)json["preconditions"]!["uid"]!);
+        Assert.Equal("Foreground", (string)json["propagationPolicy"]!);
+    }
+
+    [Fact]
     public void TimeIsRfc3339AndPointerZeroesAreKept()
     {
         var json = Decode(Pb.Body("v1", "Namespace", Pb.Msg(1,

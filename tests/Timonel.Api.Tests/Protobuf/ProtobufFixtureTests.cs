@@ -30,8 +30,10 @@ public sealed class ProtobufFixtureTests
             var json = JsonNode.Parse(await FixtureFiles.ReadJsonAsync(c.Name))!;
             covered.Add(((string)json["apiVersion"]!, (string)json["kind"]!));
         }
-        Assert.Empty(ProtobufBody.SupportedKinds.Except(covered));
-        Assert.Equal(16, ProtobufBody.SupportedKinds.Count());
+        // DeleteOptions is not created by kubectl create; ProtobufBodyTests and the helm E2E test cover it.
+        var createKinds = ProtobufBody.SupportedKinds.Where(k => k.Kind != "DeleteOptions").ToList();
+        Assert.Empty(createKinds.Except(covered));
+        Assert.Equal(16, createKinds.Count);
     }
 
     [Fact]
