@@ -24,9 +24,12 @@ public sealed class ApiServerHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ApiServerHost(WebApplication app, ServerCredentials credentials)
+    private readonly ApiContext _api;
+
+    private ApiServerHost(WebApplication app, ServerCredentials credentials, ApiContext api)
     {
         _app = app;
+        _api = api;
         Credentials = credentials;
     }
 
@@ -73,14 +76,18 @@ public sealed class ApiServerHost : IAsyncDisposable
         var router = app.Services.GetRequiredService<ApiRouter>();
         app.Run(router.HandleAsync);
         await app.StartAsync(ct);
-        return new ApiServerHost(app, credentials);
+        return new ApiServerHost(app, credentials, api);
     }
 
     public Task WaitForShutdownAsync(CancellationToken ct) => _app.WaitForShutdownAsync(ct);
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        using (var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+        {
+            await _app.StopAsync(stopping.Token);
+        }
+        await _api.DisposeCachesAsync();
         await _app.DisposeAsync();
     }
 }

@@ -38,28 +38,29 @@ public sealed partial class ResourceHandler
             await Responses.WriteErrorAsync(context, error);
             return;
         }
-        var (page, listError) = await api.StoreFor(request.Resource).ListAsync(request.Namespace, options!, context.RequestAborted);
-        if (listError is not null)
+        ListPage? page;
+        if (options!.ResourceVersion == "0" && options.Continue is null && options.ResourceVersionMatch != "Exact")
         {
-            await Responses.WriteErrorAsync(context, listError);
-            return;
+            // "Any" revision: served from the watch cache, as upstream does (and, as upstream, without paging).
+            var store = api.StoreFor(request.Resource);
+            var (items, revision) = await api.CacheFor(request.Resource).SnapshotAsync(store.Prefix(request.Namespace), context.RequestAborted);
+            page = new ListPage(items.Where(i => options.Labels.Matches(ObjectMeta.Labels(i)) && options.Fields.Matches(i)).ToList(), revision, null, null);
+        }
+        else
+        {
+            (page, var listError) = await api.StoreFor(request.Resource).ListAsync(request.Namespace, options, context.RequestAborted);
+            if (listError is not null)
+            {
+                await Responses.WriteErrorAsync(context, listError);
+                return;
+            }
         }
         if (tables.WantsTable(context.Request))
         {
             await Responses.WriteJsonAsync(context, 200, tables.ForList(request.Resource, page!, context.Request));
             return;
         }
-        var metadata = new JsonObject { ["resourceVersion"] = page!.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
-        if (page.Continue is not null) metadata["continue"] = page.Continue;
-        if (page.RemainingItemCount is { } remaining) metadata["remainingItemCount"] = remaining;
-        var list = new JsonObject
-        {
-            ["kind"] = request.Resource.ListKind,
-            ["apiVersion"] = request.Resource.ApiVersion,
-            ["metadata"] = metadata,
-            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i).ToArray()),
-        };
-        await Responses.WriteJsonAsync(context, 200, list);
+        await Responses.WriteListAsync(context, request.Resource, page!);
     }
 
     internal static (ListOptions? Options, ApiError? Error) ParseListOptions(IQueryCollection query)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
@@ -16,8 +15,9 @@ public sealed partial class ResourceHandler
     /// <summary>
     /// A watch: one compact JSON event per line, flushed per event. Starts after the given
     /// resourceVersion, or with synthetic ADDED events for what exists when none (or "0") is
-    /// given or sendInitialEvents=true (then a BOOKMARK marks the end of them). Ends cleanly at
-    /// timeoutSeconds; a compacted start is a 410 ERROR event.
+    /// given or sendInitialEvents=true (then a BOOKMARK marks the end of them). Events come from
+    /// the resource's watch cache, or from the store's history when the revision is older than
+    /// the cache's window. Ends cleanly at timeoutSeconds; a compacted start is a 410 ERROR event.
     /// </summary>
     private async Task WatchAsync(HttpContext context, RequestInfo request)
     {
@@ -30,7 +30,8 @@ public sealed partial class ResourceHandler
         }
         if (request.Name is not null)
         {
-            options = options! with { Fields = ParseField($"metadata.name={request.Name}") };
+            Api.Selectors.FieldSelector.TryParse($"metadata.name={request.Name}", out var byName, out _);
+            options = options! with { Fields = byName };
         }
         var sendInitial = PathParser.IsTrue(query["sendInitialEvents"]);
         var bookmarks = PathParser.IsTrue(query["allowWatchBookmarks"]);
@@ -43,49 +44,54 @@ public sealed partial class ResourceHandler
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         cts.CancelAfter(timeout);
         var ct = cts.Token;
-        var table = tables.WantsTable(context.Request);
         var store = api.StoreFor(request.Resource);
+        var cache = api.CacheFor(request.Resource);
+        var prefix = store.Prefix(request.Namespace);
         var rv = options!.ResourceVersion;
         var initial = sendInitial || rv is "" or "0";
         long startAfter;
-        List<JsonObject> initialObjects = [];
-        if (initial)
+        IReadOnlyList<JsonObject> initialObjects = [];
+        try
         {
-            var (page, listError) = await store.ListAsync(request.Namespace, options with { Limit = 0, Continue = null, ResourceVersion = "", ResourceVersionMatch = "" }, ct);
-            if (listError is not null)
+            if (initial)
             {
-                await Responses.WriteErrorAsync(context, listError);
-                return;
+                (initialObjects, startAfter) = await cache.SnapshotAsync(prefix, ct);
             }
-            initialObjects = page!.Items.ToList();
-            startAfter = page.Revision;
+            else
+            {
+                startAfter = long.Parse(rv, CultureInfo.InvariantCulture);
+            }
         }
-        else
+        catch (OperationCanceledException)
         {
-            startAfter = long.Parse(rv, CultureInfo.InvariantCulture);
+            return;
         }
 
         context.Response.StatusCode = 200;
         context.Response.ContentType = Responses.Json;
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(ct);
-        var writer = new WatchWriter(context.Response, request.Resource, table ? tables : null, context.Request);
+        var writer = new WatchWriter(context.Response, request.Resource, tables.WantsTable(context.Request) ? tables : null, context.Request);
         try
         {
             foreach (var obj in initialObjects)
             {
-                await writer.WriteAsync("ADDED", obj, ct);
+                if (Matches(obj, options)) await writer.WriteAsync("ADDED", obj, ct);
             }
             if (sendInitial)
             {
                 await writer.WriteBookmarkAsync(startAfter, initialEventsEnd: true, ct);
             }
             await writer.FlushAsync(ct);
-            await foreach (var ev in store.Backend.WatchAsync(new WatchRequest(store.Prefix(request.Namespace), startAfter + 1, ProgressNotify: bookmarks), ct))
+            using var subscription = await cache.SubscribeAsync(prefix, startAfter, ct);
+            var events = subscription is not null
+                ? FromCache(subscription, ct)
+                : FromStore(store.Backend, prefix, startAfter, bookmarks, ct);
+            await foreach (var (ev, progress) in events)
             {
-                if (ev.Type == WatchEventType.Progress)
+                if (ev is null)
                 {
-                    if (bookmarks) await writer.WriteBookmarkAsync(ev.Revision, initialEventsEnd: false, ct);
+                    if (bookmarks) await writer.WriteBookmarkAsync(progress, initialEventsEnd: false, ct);
                 }
                 else
                 {
@@ -116,54 +122,82 @@ public sealed partial class ResourceHandler
         }
     }
 
+    private static async IAsyncEnumerable<(CachedEvent? Event, long Progress)> FromCache(WatchCache.Subscription subscription,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in subscription.Reader.ReadAllAsync(ct))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>Events from the store's own history, for a start older than the cache's window.</summary>
+    private static async IAsyncEnumerable<(CachedEvent? Event, long Progress)> FromStore(IKeyValueStore backend, string prefix, long startAfter, bool progress,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var ev in backend.WatchAsync(new WatchRequest(prefix, startAfter + 1, ProgressNotify: progress), ct))
+        {
+            if (ev.Type == WatchEventType.Progress)
+            {
+                yield return (null, ev.Revision);
+                continue;
+            }
+            var previous = ev.PrevKv is null ? null : ObjectCodec.Decode(ev.PrevKv);
+            if (ev.Type == WatchEventType.Delete)
+            {
+                var deleted = ObjectCodec.Decode(ev.PrevKv!);
+                ObjectCodec.SetResourceVersion(deleted, ev.Revision);
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, deleted, previous, isDelete: true), 0);
+            }
+            else
+            {
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, ObjectCodec.Decode(ev.Kv), previous, isDelete: false), 0);
+            }
+        }
+    }
+
+    private static bool Matches(JsonObject? obj, ListOptions options) =>
+        obj is not null && options.Labels.Matches(ObjectMeta.Labels(obj)) && options.Fields.Matches(obj);
+
     /// <summary>
     /// Selectors apply to both sides of a change: an object that starts matching is ADDED, one that
     /// stops matching is DELETED, as upstream's watch filtering does.
     /// </summary>
-    private static async Task WriteChangeAsync(WatchWriter writer, WatchEvent ev, ListOptions options, CancellationToken ct)
+    private static async Task WriteChangeAsync(WatchWriter writer, CachedEvent ev, ListOptions options, CancellationToken ct)
     {
-        var current = ev.Type == WatchEventType.Put ? ObjectCodec.Decode(ev.Kv!) : null;
-        JsonObject? previous = null;
-        if (ev.PrevKv is not null)
+        var before = Matches(ev.Previous, options);
+        if (ev.IsDelete)
         {
-            previous = ObjectCodec.Decode(ev.PrevKv);
-        }
-        bool Matches(JsonObject? o) => o is not null && options.Labels.Matches(ObjectMeta.Labels(o)) && options.Fields.Matches(o);
-        var now = Matches(current);
-        var before = Matches(previous);
-        if (ev.Type == WatchEventType.Delete)
-        {
-            if (before)
-            {
-                ObjectCodec.SetResourceVersion(previous!, ev.Revision);
-                await writer.WriteAsync("DELETED", previous!, ct);
-            }
+            if (before) await writer.WriteCachedAsync("DELETED", ev, ct);
             return;
         }
-        if (now && before) await writer.WriteAsync("MODIFIED", current!, ct);
-        else if (now) await writer.WriteAsync("ADDED", current!, ct);
-        else if (before)
-        {
-            ObjectCodec.SetResourceVersion(current!, ev.Revision);
-            await writer.WriteAsync("DELETED", current!, ct);
-        }
-    }
-
-    private static Api.Selectors.FieldSelector ParseField(string text)
-    {
-        Api.Selectors.FieldSelector.TryParse(text, out var selector, out _);
-        return selector;
+        var now = Matches(ev.Current, options);
+        if (now && before) await writer.WriteCachedAsync("MODIFIED", ev, ct);
+        else if (now) await writer.WriteCachedAsync("ADDED", ev, ct);
+        else if (before) await writer.WriteCachedAsync("DELETED", ev, ct);
     }
 }
 
-/// <summary>Writes watch events as one JSON line each.</summary>
+/// <summary>Writes watch events as one JSON line each; plain JSON lines are shared between watchers.</summary>
 internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo resource, Tables.TableWriter? tables, HttpRequest request)
 {
-    private static readonly ReadOnlyMemory<byte> Newline = "\n"u8.ToArray();
     private readonly Stream _body = response.Body;
 
-    public Task WriteAsync(string type, JsonObject obj, CancellationToken ct) =>
-        WriteRawAsync(type, tables is not null && type != "ERROR" ? tables.ForObject(resource, obj, request) : obj, ct);
+    public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
+    {
+        var payload = tables is not null && type != "ERROR" ? tables.ForObject(resource, obj, request) : obj;
+        await _body.WriteAsync(CachedEvent.Serialize(type, payload), ct);
+    }
+
+    public async Task WriteCachedAsync(string type, CachedEvent ev, CancellationToken ct)
+    {
+        if (tables is not null)
+        {
+            await WriteAsync(type, ev.Current!, ct);
+            return;
+        }
+        await _body.WriteAsync(ev.Line(type), ct);
+    }
 
     public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)
     {
@@ -173,23 +207,7 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
             meta["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
         }
         var obj = new JsonObject { ["kind"] = resource.Kind, ["apiVersion"] = resource.ApiVersion, ["metadata"] = meta };
-        return WriteRawAsync("BOOKMARK", obj, ct);
-    }
-
-    /// <summary>Writes <c>{"type":T,"object":O}</c> and a newline without copying the object.</summary>
-    private async Task WriteRawAsync(string type, JsonObject obj, CancellationToken ct)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, JsonBytes.WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WritePropertyName("object");
-            obj.WriteTo(writer);
-            writer.WriteEndObject();
-        }
-        await _body.WriteAsync(buffer.WrittenMemory, ct);
-        await _body.WriteAsync(Newline, ct);
+        return _body.WriteAsync(CachedEvent.Serialize("BOOKMARK", obj), ct).AsTask();
     }
 
     public Task FlushAsync(CancellationToken ct) => _body.FlushAsync(ct);

@@ -20,6 +20,34 @@ public static class Responses
         await writer.FlushAsync(context.RequestAborted);
     }
 
+    /// <summary>
+    /// A List of objects, written item by item: the items may be shared (watch cache) objects,
+    /// which must not be attached to a new parent node.
+    /// </summary>
+    public static async Task WriteListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, ListPage page)
+    {
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = Json;
+        await using var writer = new Utf8JsonWriter(context.Response.BodyWriter, JsonBytes.WriterOptions);
+        writer.WriteStartObject();
+        writer.WriteString("kind", resource.ListKind);
+        writer.WriteString("apiVersion", resource.ApiVersion);
+        writer.WriteStartObject("metadata");
+        writer.WriteString("resourceVersion", page.Revision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (page.Continue is not null) writer.WriteString("continue", page.Continue);
+        if (page.RemainingItemCount is { } remaining) writer.WriteNumber("remainingItemCount", remaining);
+        writer.WriteEndObject();
+        writer.WriteStartArray("items");
+        for (var i = 0; i < page.Items.Count; i++)
+        {
+            page.Items[i].WriteTo(writer);
+            if (writer.BytesPending > 32 * 1024) await writer.FlushAsync(context.RequestAborted);
+        }
+        writer.WriteEndArray();
+        writer.WriteEndObject();
+        await writer.FlushAsync(context.RequestAborted);
+    }
+
     public static Task WriteErrorAsync(HttpContext context, ApiError error)
     {
         if (error.RetryAfterSeconds is { } retry)

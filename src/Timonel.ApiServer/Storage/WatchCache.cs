@@ -1,0 +1,242 @@
+using System.Threading.Channels;
+using System.Text.Json.Nodes;
+using Timonel.Storage;
+
+namespace Timonel.ApiServer.Storage;
+
+/// <summary>
+/// One store watch per resource, fanned out to every client watch of that resource, with the
+/// current objects kept for lists at resourceVersion=0 and a window of recent events so a watch
+/// from a recent revision replays from memory.
+/// </summary>
+/// <remarks>
+/// States: not started → filling (first list) → live. A failure of the store watch (compaction,
+/// lag, lost store) closes every subscription and refills; clients then watch again, as upstream
+/// clients do when a watch ends. All state changes happen under <see cref="_lock"/>; objects handed
+/// out are materialized and never mutated. A subscriber whose buffer fills is cut off, so a slow
+/// client never stalls the others.
+/// </remarks>
+public sealed class WatchCache : IAsyncDisposable
+{
+    private const int WindowSize = 8192;
+    private const int SubscriberBuffer = 4096;
+
+    private readonly IKeyValueStore _store;
+    private readonly string _prefix;
+    private readonly object _lock = new();
+    private readonly SortedDictionary<string, JsonObject> _objects = new(StringComparer.Ordinal);
+    private readonly Queue<CachedEvent> _window = new();
+    private readonly List<Subscription> _subscribers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _revision;
+    private Task? _pump;
+
+    public WatchCache(IKeyValueStore store, string prefix)
+    {
+        _store = store;
+        _prefix = prefix;
+    }
+
+    /// <summary>Starts filling on first use; returns when the cache holds a consistent state.</summary>
+    public Task ReadyAsync(CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            _pump ??= Task.Run(RunAsync);
+        }
+        return _ready.Task.WaitAsync(ct);
+    }
+
+    /// <summary>The objects under a prefix and the revision they are current at.</summary>
+    public async Task<(IReadOnlyList<JsonObject> Items, long Revision)> SnapshotAsync(string prefix, CancellationToken ct)
+    {
+        await ReadyAsync(ct);
+        lock (_lock)
+        {
+            var items = new List<JsonObject>();
+            foreach (var (key, obj) in _objects)
+            {
+                if (key.StartsWith(prefix, StringComparison.Ordinal)) items.Add(obj);
+            }
+            return (items, _revision);
+        }
+    }
+
+    /// <summary>
+    /// Subscribes to events after <paramref name="afterRevision"/> under a prefix, or returns null
+    /// when that revision is older than the window (the caller then reads the store's history).
+    /// </summary>
+    public async Task<Subscription?> SubscribeAsync(string prefix, long afterRevision, CancellationToken ct)
+    {
+        await ReadyAsync(ct);
+        lock (_lock)
+        {
+            var oldest = _window.Count > 0 ? _window.Peek().Revision : _revision + 1;
+            if (afterRevision + 1 < oldest && afterRevision < _revision)
+            {
+                return null;
+            }
+            var sub = new Subscription(this, prefix);
+            foreach (var ev in _window)
+            {
+                if (ev.Revision > afterRevision && ev.Key.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    sub.Offer(ev);
+                }
+            }
+            _subscribers.Add(sub);
+            return sub;
+        }
+    }
+
+    /// <summary>The revision the cache is current at (for bookmarks).</summary>
+    public long Revision { get { lock (_lock) return _revision; } }
+
+    private async Task RunAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                var start = await FillAsync(_stop.Token);
+                _ready.TrySetResult();
+                await foreach (var ev in _store.WatchAsync(new WatchRequest(_prefix, start + 1, ProgressNotify: true), _stop.Token))
+                {
+                    Apply(ev);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is StorageException)
+            {
+                // Lost the store watch: every subscriber must start over from a fresh list.
+                CloseAll();
+                await Task.Delay(200, _stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private async Task<long> FillAsync(CancellationToken ct)
+    {
+        var fresh = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        var start = _prefix;
+        var end = KeyRange.PrefixEnd(_prefix);
+        long revision = 0;
+        while (true)
+        {
+            var page = await _store.RangeAsync(new RangeRequest(start, end, revision, 1000), ct);
+            revision = page.Revision;
+            foreach (var kv in page.Items)
+            {
+                fresh[kv.Key] = CachedEvent.Materialize(ObjectCodec.Decode(kv));
+            }
+            if (!page.More || page.Items.Count == 0) break;
+            start = KeyRange.After(page.Items[^1].Key);
+        }
+        lock (_lock)
+        {
+            _objects.Clear();
+            foreach (var (k, v) in fresh) _objects[k] = v;
+            _window.Clear();
+            _revision = revision;
+        }
+        return revision;
+    }
+
+    private void Apply(WatchEvent ev)
+    {
+        lock (_lock)
+        {
+            if (ev.Type == WatchEventType.Progress)
+            {
+                _revision = Math.Max(_revision, ev.Revision);
+                foreach (var sub in _subscribers) sub.Progress(ev.Revision);
+                return;
+            }
+            var key = ev.Kv!.Key;
+            _objects.TryGetValue(key, out var previous);
+            CachedEvent cached;
+            if (ev.Type == WatchEventType.Delete)
+            {
+                var deleted = previous is null ? ObjectCodec.Decode(ev.PrevKv!) : (JsonObject)previous.DeepClone();
+                ObjectCodec.SetResourceVersion(deleted, ev.Revision);
+                cached = new CachedEvent(ev.Revision, key, CachedEvent.Materialize(deleted), previous, isDelete: true);
+                _objects.Remove(key);
+            }
+            else
+            {
+                var current = CachedEvent.Materialize(ObjectCodec.Decode(ev.Kv));
+                cached = new CachedEvent(ev.Revision, key, current, previous, isDelete: false);
+                _objects[key] = current;
+            }
+            _revision = ev.Revision;
+            _window.Enqueue(cached);
+            if (_window.Count > WindowSize) _window.Dequeue();
+            _subscribers.RemoveAll(sub => !sub.Offer(cached));
+        }
+    }
+
+    private void CloseAll()
+    {
+        lock (_lock)
+        {
+            foreach (var sub in _subscribers) sub.Close();
+            _subscribers.Clear();
+        }
+    }
+
+    private void Remove(Subscription sub)
+    {
+        lock (_lock) _subscribers.Remove(sub);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        CloseAll();
+        if (_pump is not null)
+        {
+            try { await _pump; } catch (OperationCanceledException) { }
+        }
+        _stop.Dispose();
+    }
+
+    /// <summary>A client watch's feed: cached events under its prefix, and progress revisions.</summary>
+    public sealed class Subscription : IDisposable
+    {
+        private readonly WatchCache _cache;
+        private readonly string _prefix;
+        private readonly Channel<(CachedEvent? Event, long Progress)> _channel =
+            Channel.CreateBounded<(CachedEvent?, long)>(new BoundedChannelOptions(SubscriberBuffer) { SingleReader = true, SingleWriter = true });
+
+        internal Subscription(WatchCache cache, string prefix)
+        {
+            _cache = cache;
+            _prefix = prefix;
+        }
+
+        public ChannelReader<(CachedEvent? Event, long Progress)> Reader => _channel.Reader;
+
+        /// <summary>False when the subscriber is full and has been cut off.</summary>
+        internal bool Offer(CachedEvent ev)
+        {
+            if (!ev.Key.StartsWith(_prefix, StringComparison.Ordinal)) return true;
+            if (_channel.Writer.TryWrite((ev, 0))) return true;
+            _channel.Writer.TryComplete();
+            return false;
+        }
+
+        internal void Progress(long revision) => _channel.Writer.TryWrite((null, revision));
+
+        internal void Close() => _channel.Writer.TryComplete();
+
+        public void Dispose()
+        {
+            _cache.Remove(this);
+            _channel.Writer.TryComplete();
+        }
+    }
+}
