@@ -41,5 +41,9 @@ public static class FieldErrors
         _ => value.ToJsonString(),
     };
 
-    public static string Quote(string s) => JsonValue.Create(s).ToJsonString(System.Text.Json.JsonSerializerOptions.Default);
+    /// <summary>A double-quoted string with only quotes, backslashes and control characters escaped, like Go's %q.</summary>
+    public static string Quote(string s) => JsonValue.Create(s).ToJsonString(QuoteOptions);
+
+    private static readonly System.Text.Json.JsonSerializerOptions QuoteOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
