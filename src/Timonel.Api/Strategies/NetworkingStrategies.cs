@@ -35,15 +35,19 @@ public sealed class IngressStrategy : IKindStrategy
     {
         var type = Json.Str(path, "pathType");
         var text = Json.Str(path, "path");
-        if (type is null) causes.Add(FieldErrors.Required($"{at}.pathType", "pathType must be specified"));
-        else if (!PathTypes.Contains(type)) causes.Add(FieldErrors.NotSupported($"{at}.pathType", path["pathType"]?.DeepClone(), PathTypes));
+        // Without a pathType upstream stops here: nothing else about the path can be judged.
+        if (type is null)
+        {
+            causes.Add(FieldErrors.Required($"{at}.pathType", "pathType must be specified"));
+            return;
+        }
+        if (!PathTypes.Contains(type)) causes.Add(FieldErrors.NotSupported($"{at}.pathType", path["pathType"]?.DeepClone(), PathTypes));
         // Implementation-specific paths are the controller's business, but still start with a slash.
         if (!string.IsNullOrEmpty(text) || type is "Exact" or "Prefix")
         {
             if (text is null || !text.StartsWith('/')) causes.Add(FieldErrors.Invalid($"{at}.path", text ?? "", "must be an absolute path"));
         }
-        if (Json.Obj(path, "backend") is { } backend) Backend(backend, $"{at}.backend", causes);
-        else causes.Add(FieldErrors.Required($"{at}.backend"));
+        Backend(Json.Obj(path, "backend") ?? [], $"{at}.backend", causes);
     }
 
     private static void Backend(JsonObject backend, string at, List<ErrorCause> causes)
@@ -69,11 +73,11 @@ public sealed class IngressStrategy : IKindStrategy
         var number = Json.Int(port, "number") ?? 0;
         if (string.IsNullOrEmpty(portName) && number == 0)
         {
-            causes.Add(FieldErrors.Required($"{at}.service.port", "port name or number is required"));
+            causes.Add(FieldErrors.Required(at, "port name or number is required"));
         }
         else if (!string.IsNullOrEmpty(portName) && number != 0)
         {
-            causes.Add(FieldErrors.Invalid($"{at}.service.port", portName, "cannot set both port name & port number"));
+            causes.Add(FieldErrors.Invalid(at, "", "cannot set both port name & port number"));
         }
         else if (number is < 0 or > 65535)
         {

@@ -118,14 +118,18 @@ public static class PodSpecValidation
             if (limits?[resource] is not { } limit || Parse(limit) is not { } max || Parse(request) is not { } wanted) continue;
             if (wanted > max)
             {
-                causes.Add(FieldErrors.Invalid($"{path}.requests[{resource}]", Text(request),
-                    $"must be less than or equal to {resource} limit of {Text(limit)}"));
+                // Upstream names the requests map here, not the entry.
+                causes.Add(FieldErrors.Invalid($"{path}.requests", Canonical(request),
+                    $"must be less than or equal to {resource} limit of {Canonical(limit)}"));
             }
         }
     }
 
     private static string Text(JsonNode? quantity) =>
         quantity is JsonValue v && v.TryGetValue<string>(out var s) ? s : quantity?.ToJsonString() ?? "";
+
+    /// <summary>The quantity as upstream prints it (e.g. 0.5 as 500m).</summary>
+    private static string Canonical(JsonNode? quantity) => new ResourceQuantity(Text(quantity)).ToString();
 
     /// <summary>The quantity's value, or null when it is not a quantity.</summary>
     public static decimal? Parse(JsonNode? quantity)
