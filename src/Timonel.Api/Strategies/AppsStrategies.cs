@@ -76,7 +76,7 @@ public sealed class ReplicaSetStrategy(string kindForMessage, bool selectorRequi
             var labels = Json.Obj(Json.Obj(template, "metadata"), "labels");
             if (selector.Any(p => Json.Str(labels, p.Key) != Json.Str(selector, p.Key)))
             {
-                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {WorkloadChecks.GoLabels(labels)}: {WorkloadChecks.SelectorMismatch}", "spec.template.metadata.labels"));
+                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {WorkloadChecks.LabelsJson(labels)}: {WorkloadChecks.SelectorMismatch}", "spec.template.metadata.labels"));
             }
             PodSpecValidation.Validate(Json.Obj(template, "spec"), "spec.template.spec", causes);
         }

@@ -30,7 +30,7 @@ public static class FieldErrors
     public static ErrorCause Forbidden(string field, string detail) =>
         new(CauseReasons.Forbidden, $"Forbidden: {detail}", field);
 
-    /// <summary>Strings quoted, numbers and booleans bare, other values as JSON: as upstream prints them.</summary>
+    /// <summary>Strings quoted, numbers and booleans bare, other values as JSON: as upstream prints them since v1.34.</summary>
     public static string Show(JsonNode? value) => value switch
     {
         null => "null",
@@ -38,12 +38,13 @@ public static class FieldErrors
         JsonValue v when v.TryGetValue<long>(out var l) => l.ToString(CultureInfo.InvariantCulture),
         JsonValue v when v.TryGetValue<double>(out var d) => d.ToString(CultureInfo.InvariantCulture),
         JsonValue v when v.TryGetValue<bool>(out var b) => b ? "true" : "false",
-        _ => value.ToJsonString(),
+        _ => value.ToJsonString(JsonOptions),
     };
 
     /// <summary>A double-quoted string with only quotes, backslashes and control characters escaped, like Go's %q.</summary>
-    public static string Quote(string s) => JsonValue.Create(s).ToJsonString(QuoteOptions);
+    public static string Quote(string s) => JsonValue.Create(s).ToJsonString(JsonOptions);
 
-    private static readonly System.Text.Json.JsonSerializerOptions QuoteOptions =
+    /// <summary>Go's encoder escapes only what JSON requires (and HTML characters, which field values rarely hold).</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions JsonOptions =
         new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

@@ -104,7 +104,7 @@ public sealed class JobStrategy : IKindStrategy
             var labels = Json.Obj(Json.Obj(template, "metadata"), "labels");
             if (parsed is not null && !parsed.IsEmpty && !parsed.Matches(labels))
             {
-                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {WorkloadChecks.GoLabels(labels)}: {WorkloadChecks.SelectorMismatch}", $"{path}.template.metadata.labels"));
+                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {WorkloadChecks.LabelsJson(labels)}: {WorkloadChecks.SelectorMismatch}", $"{path}.template.metadata.labels"));
             }
         }
         else if (path == "spec")

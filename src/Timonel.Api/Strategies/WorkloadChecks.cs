@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
@@ -34,7 +33,7 @@ public static class WorkloadChecks
             }
             else if (template is not null && !parsed.Matches(labels))
             {
-                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {GoLabels(labels)}: {SelectorMismatch}", "spec.template.metadata.labels"));
+                causes.Add(new(CauseReasons.Invalid, $"Invalid value: {LabelsJson(labels)}: {SelectorMismatch}", "spec.template.metadata.labels"));
             }
         }
         if (template is null)
@@ -94,18 +93,14 @@ public static class WorkloadChecks
         }
     }
 
-    /// <summary>Labels as Go prints a map (sorted keys), the value upstream shows in this message.</summary>
-    public static string GoLabels(JsonObject? labels)
+    /// <summary>
+    /// Labels as upstream (v1.34 and later) prints a map in a field error: JSON with sorted keys.
+    /// </summary>
+    public static string LabelsJson(JsonObject? labels)
     {
-        if (labels is null || labels.Count == 0) return "map[string]string(nil)";
-        var sb = new StringBuilder("map[string]string{");
-        var first = true;
-        foreach (var (k, v) in labels.OrderBy(p => p.Key, StringComparer.Ordinal))
-        {
-            if (!first) sb.Append(", ");
-            first = false;
-            sb.Append(FieldErrors.Quote(k)).Append(':').Append(FieldErrors.Quote(v is JsonValue jv && jv.TryGetValue<string>(out var s) ? s : v?.ToJsonString() ?? ""));
-        }
-        return sb.Append('}').ToString();
+        if (labels is null) return "null";
+        var sorted = new JsonObject();
+        foreach (var (k, v) in labels.OrderBy(p => p.Key, StringComparer.Ordinal)) sorted[k] = v?.DeepClone();
+        return sorted.ToJsonString(FieldErrors.JsonOptions);
     }
 }
