@@ -44,7 +44,19 @@ public sealed class CronJobStrategy : IKindStrategy
         }
         var jobSpec = Json.Obj(Json.Obj(spec, "jobTemplate"), "spec");
         if (jobSpec is null) causes.Add(FieldErrors.Required("spec.jobTemplate.spec"));
-        else JobStrategy.ValidateSpec(jobSpec, "spec.jobTemplate.spec", causes);
+        else
+        {
+            JobStrategy.ValidateSpec(jobSpec, "spec.jobTemplate.spec", causes);
+            // Each job the CronJob creates gets its own generated selector.
+            if (jobSpec["selector"] is { } selector)
+            {
+                causes.Add(FieldErrors.Invalid("spec.jobTemplate.spec.selector", selector.DeepClone(), "`selector` will be auto-generated"));
+            }
+            if (Json.Bool(jobSpec, "manualSelector") == true)
+            {
+                causes.Add(FieldErrors.NotSupported("spec.jobTemplate.spec.manualSelector", true, "nil", "false"));
+            }
+        }
         return causes;
     }
 }

@@ -61,6 +61,12 @@ public sealed class JobStrategy : IKindStrategy
         if (old is not null)
         {
             WorkloadChecks.SelectorImmutable(spec, old, causes);
+            // The pods a job already ran came from this template; a suspended job has none running yet.
+            var oldSpec = Json.Obj(old, "spec");
+            if (Json.Bool(oldSpec, "suspend") != true && !JsonNode.DeepEquals(Json.Obj(spec, "template"), Json.Obj(oldSpec, "template")))
+            {
+                causes.Add(FieldErrors.Invalid("spec.template", Json.Obj(spec, "template")?.DeepClone(), "field is immutable"));
+            }
             var completionMode = Json.Str(spec, "completionMode");
             if (completionMode != Json.Str(Json.Obj(old, "spec"), "completionMode"))
             {

@@ -19,7 +19,7 @@ public sealed class PriorityClassStrategy : IKindStrategy
         var isSystem = name is "system-cluster-critical" or "system-node-critical";
         if (!isSystem && name.StartsWith("system-", StringComparison.Ordinal))
         {
-            causes.Add(FieldErrors.Forbidden("metadata.name", "priority class names with 'system-' prefix are reserved"));
+            causes.Add(FieldErrors.Forbidden("metadata.name", $"priority class names with 'system-' prefix are reserved for system use only. error: {name} is not a known system priority class"));
         }
         if (obj["value"] is null) causes.Add(FieldErrors.Required("value"));
         else if (!isSystem && Json.Int(obj, "value") is > HighestUserDefinablePriority)
@@ -32,7 +32,8 @@ public sealed class PriorityClassStrategy : IKindStrategy
         }
         if (old is not null && Json.Int(obj, "value") != Json.Int(old, "value"))
         {
-            causes.Add(FieldErrors.Forbidden("value", "may not be changed in an update."));
+            // Upstream spells this path with a capital V.
+            causes.Add(FieldErrors.Forbidden("Value", "may not be changed in an update."));
         }
         return causes;
     }

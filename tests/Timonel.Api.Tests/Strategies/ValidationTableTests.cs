@@ -50,6 +50,7 @@ public sealed class ValidationTableTests
         { "batch/CronJob", "{'spec':{'schedule':'TZ=UTC 0 * * * *'}}", "spec.schedule", "Invalid value: \"TZ=UTC 0 * * * *\": cannot use TZ or CRON_TZ in schedule, use timeZone field instead" },
         { "batch/CronJob", "{'spec':{'concurrencyPolicy':'Sometimes'}}", "spec.concurrencyPolicy", "Unsupported value: \"Sometimes\": supported values: \"Allow\", \"Forbid\", \"Replace\"" },
         { "batch/CronJob", "{'spec':{'jobTemplate':{'spec':{'template':{'spec':{'restartPolicy':'Always'}}}}}}", "spec.jobTemplate.spec.template.spec.restartPolicy", "Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"" },
+        { "batch/CronJob", "{'spec':{'jobTemplate':{'spec':{'selector':{'matchLabels':{'a':'b'}},'template':{'metadata':{'labels':{'a':'b'}}}}}}}", "spec.jobTemplate.spec.selector", "Invalid value: {\"matchLabels\":{\"a\":\"b\"}}: `selector` will be auto-generated" },
         // Service
         { "/Service", "{'spec':{'ports':[]}}", "spec.ports", "Required value" },
         { "/Service", "{'spec':{'ports':[{'port':0,'targetPort':80}]}}", "spec.ports[0].port", "Required value" },
@@ -79,7 +80,7 @@ public sealed class ValidationTableTests
         { "/Event", "{'involvedObject':null}", "involvedObject", "Required value" },
         { "/Event", "{'involvedObject':{'namespace':'other'}}", "involvedObject.namespace", "Invalid value: \"other\": does not match event.namespace" },
         { "scheduling.k8s.io/PriorityClass", "{'value':2000000000}", "value", "Forbidden: maximum allowed value of a user defined priority is 1000000000" },
-        { "scheduling.k8s.io/PriorityClass", "{'metadata':{'name':'system-mine'}}", "metadata.name", "Forbidden: priority class names with 'system-' prefix are reserved" },
+        { "scheduling.k8s.io/PriorityClass", "{'metadata':{'name':'system-mine'}}", "metadata.name", "Forbidden: priority class names with 'system-' prefix are reserved for system use only. error: system-mine is not a known system priority class" },
         { "policy/PodDisruptionBudget", "{'spec':{'minAvailable':null,'maxUnavailable':'120%'}}", "spec.maxUnavailable", "Invalid value: \"120%\": must not be greater than 100%" },
         { "/Node", "{'spec':{'podCIDR':'10.244.1.0/33'}}", "spec.podCIDRs[0]", "Invalid value: \"10.244.1.0/33\": must be a valid CIDR value, (e.g. 10.9.8.0/24 or 2001:db8::/64)" },
         { "discovery.k8s.io/EndpointSlice", "{'addressType':'IPv5'}", "addressType", "Unsupported value: \"IPv5\": supported values: \"FQDN\", \"IPv4\", \"IPv6\"" },
@@ -107,10 +108,23 @@ public sealed class ValidationTableTests
         { "/ConfigMap", "{'immutable':true}", "{'immutable':true,'data':{'a.conf':'y'}}", "data", "Forbidden: field is immutable when `immutable` is set" },
         { "/Secret", "{'immutable':true}", "{'immutable':false}", "immutable", "Forbidden: field is immutable when `immutable` is set" },
         { "rbac.authorization.k8s.io/RoleBinding", "{}", "{'roleRef':{'name':'other'}}", "roleRef", "Invalid value: {\"apiGroup\":\"rbac.authorization.k8s.io\",\"kind\":\"Role\",\"name\":\"other\"}: cannot change roleRef" },
-        { "scheduling.k8s.io/PriorityClass", "{}", "{'value':5}", "value", "Forbidden: may not be changed in an update." },
+        { "scheduling.k8s.io/PriorityClass", "{}", "{'value':5}", "Value", "Forbidden: may not be changed in an update." },
         { "discovery.k8s.io/EndpointSlice", "{}", "{'addressType':'IPv6'}", "addressType", "Invalid value: \"IPv6\": field is immutable" },
         { "/Node", "{}", "{'spec':{'podCIDR':'10.244.2.0/24','podCIDRs':['10.244.2.0/24']}}", "spec.podCIDRs", "Forbidden: node updates may not change podCIDR except from \"\" to valid" },
     };
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void JobTemplateIsFixedUnlessSuspended(bool suspended, bool rejected)
+    {
+        var old = StrategyFixtures.Defaulted("batch/Job", suspended ? "{'spec':{'suspend':true}}" : "{}");
+        var updated = (System.Text.Json.Nodes.JsonObject)old.DeepClone();
+        updated["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "perl:6";
+        var causes = StrategyFixtures.Check("batch/Job", updated, old);
+        Assert.Equal(rejected, causes.Any(c => c.Field == "spec.template" && c.Message.StartsWith("Invalid value: {", StringComparison.Ordinal) && c.Message.Contains("\"image\":\"perl:6\"", StringComparison.Ordinal) && c.Message.EndsWith("}: field is immutable", StringComparison.Ordinal)));
+        Assert.Equal(rejected ? 1 : 0, causes.Count);
+    }
 
     [Theory]
     [MemberData(nameof(UpdateCases))]
