@@ -111,6 +111,7 @@ public static class CauseReasons
     public const string Invalid = "FieldValueInvalid";
     public const string NotSupported = "FieldValueNotSupported";
     public const string Duplicate = "FieldValueDuplicate";
+    public const string NotFound = "FieldValueNotFound";
     public const string Forbidden = "FieldValueForbidden";
     public const string TooLong = "FieldValueTooLong";
     public const string UnknownField = "FieldValueUnknown";

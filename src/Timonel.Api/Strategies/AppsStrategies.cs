@@ -122,6 +122,22 @@ public sealed class DaemonSetStrategy : IKindStrategy
 /// <summary>apps/v1 StatefulSet: ordered pod management, rolling updates from partition 0, PVCs retained.</summary>
 public sealed class StatefulSetStrategy : IKindStrategy
 {
+    public const string UpdatableFieldsMessage =
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden";
+
+    private static readonly string[] UpdatableFields =
+        ["replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"];
+
+    /// <summary>The identity of a StatefulSet's pods and volumes (service, selector, claim templates) is fixed.</summary>
+    private static bool OnlyUpdatableChanged(JsonObject spec, JsonObject oldSpec)
+    {
+        var fixedNew = new JsonObject();
+        var fixedOld = new JsonObject();
+        foreach (var (k, v) in spec) if (!UpdatableFields.Contains(k)) fixedNew[k] = v?.DeepClone();
+        foreach (var (k, v) in oldSpec) if (!UpdatableFields.Contains(k)) fixedOld[k] = v?.DeepClone();
+        return JsonNode.DeepEquals(fixedNew, fixedOld);
+    }
+
     public void Default(JsonObject obj)
     {
         var spec = Json.Child(obj, "spec");
@@ -156,9 +172,9 @@ public sealed class StatefulSetStrategy : IKindStrategy
         {
             causes.Add(FieldErrors.NotSupported("spec.podManagementPolicy", policy, "OrderedReady", "Parallel"));
         }
-        if (old is not null)
+        if (old is not null && !OnlyUpdatableChanged(spec, Json.Obj(old, "spec") ?? []))
         {
-            WorkloadChecks.SelectorImmutable(spec, old, causes);
+            causes.Add(FieldErrors.Forbidden("spec", UpdatableFieldsMessage));
         }
         return causes;
     }

@@ -83,9 +83,34 @@ public sealed class SecretStrategy : IKindStrategy
             }
         }
         var type = Json.Str(obj, "type");
+        TypedKeys(obj, type, causes);
         if (old is not null && type != Json.Str(old, "type")) causes.Add(FieldErrors.Invalid("type", type ?? "", "field is immutable"));
         ConfigData.Immutable(obj, old, Maps, causes);
         return causes;
+    }
+
+    /// <summary>Typed secrets carry the keys their consumers read (TLS servers, image pullers, token readers).</summary>
+    private static void TypedKeys(JsonObject obj, string? type, List<ErrorCause> causes)
+    {
+        var data = Json.Obj(obj, "data");
+        string[] required = type switch
+        {
+            "kubernetes.io/tls" => ["tls.crt", "tls.key"],
+            "kubernetes.io/dockerconfigjson" => [".dockerconfigjson"],
+            "kubernetes.io/dockercfg" => [".dockercfg"],
+            "kubernetes.io/basic-auth" => [],
+            "kubernetes.io/ssh-auth" => ["ssh-privatekey"],
+            _ => [],
+        };
+        foreach (var key in required)
+        {
+            if (data?[key] is null) causes.Add(FieldErrors.Required($"data[{key}]"));
+        }
+        if (type == "kubernetes.io/service-account-token"
+            && string.IsNullOrEmpty(Json.Str(Json.Obj(Json.Obj(obj, "metadata"), "annotations"), "kubernetes.io/service-account.name")))
+        {
+            causes.Add(FieldErrors.Required("metadata.annotations[kubernetes.io/service-account.name]"));
+        }
     }
 
     private static bool IsBase64(string s)

@@ -27,6 +27,9 @@ public static class FieldErrors
     public static ErrorCause Duplicate(string field, JsonNode? value) =>
         new(CauseReasons.Duplicate, $"Duplicate value: {Show(value)}", field);
 
+    public static ErrorCause NotFound(string field, JsonNode? value) =>
+        new(CauseReasons.NotFound, $"Not found: {Show(value)}", field);
+
     public static ErrorCause Forbidden(string field, string detail) =>
         new(CauseReasons.Forbidden, $"Forbidden: {detail}", field);
 

@@ -29,6 +29,7 @@ public static class KindStrategies
         [("", "Secret")] = new SecretStrategy(),
         [("", "Event")] = new EventStrategy(),
         [("", "Node")] = new NodeStrategy(),
+        [("", "PersistentVolumeClaim")] = new PersistentVolumeClaimStrategy(),
         [("apps", "Deployment")] = new DeploymentStrategy(),
         [("apps", "ReplicaSet")] = new ReplicaSetStrategy("replicaset", selectorRequired: true),
         [("apps", "DaemonSet")] = new DaemonSetStrategy(),

@@ -20,6 +20,7 @@ public static class PodSpecValidation
             return;
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
+        var volumeNames = Json.Items(spec, "volumes").Select(v => Json.Str(v.Item, "name")).OfType<string>().ToHashSet(StringComparer.Ordinal);
         if (Json.Arr(spec, "containers") is not { Count: > 0 })
         {
             causes.Add(FieldErrors.Required($"{path}.containers"));
@@ -30,6 +31,14 @@ public static class PodSpecValidation
             foreach (var (c, i) in Json.Items(spec, list))
             {
                 Container(c, $"{path}.{list}[{i}]", names, causes);
+                foreach (var (mount, j) in Json.Items(c, "volumeMounts"))
+                {
+                    var mountPath = $"{path}.{list}[{i}].volumeMounts[{j}]";
+                    var volume = Json.Str(mount, "name");
+                    if (string.IsNullOrEmpty(volume)) causes.Add(FieldErrors.Required($"{mountPath}.name"));
+                    else if (!volumeNames.Contains(volume)) causes.Add(FieldErrors.NotFound($"{mountPath}.name", volume));
+                    if (string.IsNullOrEmpty(Json.Str(mount, "mountPath"))) causes.Add(FieldErrors.Required($"{mountPath}.mountPath"));
+                }
             }
         }
         if (spec["restartPolicy"] is { } rp && !RestartPolicies.Contains(Json.Str(spec, "restartPolicy")))

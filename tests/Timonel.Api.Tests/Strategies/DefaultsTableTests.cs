@@ -74,6 +74,8 @@ public sealed class DefaultsTableTests
         { "/Secret", "{'stringData':{'k':'new'}}", "stringData", "null" },
         { "scheduling.k8s.io/PriorityClass", "{}", "preemptionPolicy", "\"PreemptLowerPriority\"" },
         { "/Node", "{}", "spec.podCIDRs", "[\"10.244.1.0/24\"]" },
+        { "/PersistentVolumeClaim", "{}", "spec.volumeMode", "\"Filesystem\"" },
+        { "apps/StatefulSet", "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce']}}]}}", "spec.volumeClaimTemplates[0].spec.volumeMode", "\"Filesystem\"" },
         { "discovery.k8s.io/EndpointSlice", "{}", "ports[0].protocol", "\"TCP\"" },
         { "rbac.authorization.k8s.io/RoleBinding", "{}", "subjects[0].apiGroup", "\"rbac.authorization.k8s.io\"" },
     };
