@@ -41,7 +41,10 @@ public sealed class DeploymentStrategy : IKindStrategy
     }
 }
 
-/// <summary>apps/v1 ReplicaSet and core/v1 ReplicationController: one replica by default.</summary>
+/// <summary>
+/// apps/v1 ReplicaSet and core/v1 ReplicationController: one replica by default.
+/// <paramref name="kindForMessage"/> names the kind in the empty-selector message; upstream says "deployment" for ReplicaSets too.
+/// </summary>
 public sealed class ReplicaSetStrategy(string kindForMessage, bool selectorRequired) : IKindStrategy
 {
     public void Default(JsonObject obj)

@@ -31,7 +31,7 @@ public static class KindStrategies
         [("", "Node")] = new NodeStrategy(),
         [("", "PersistentVolumeClaim")] = new PersistentVolumeClaimStrategy(),
         [("apps", "Deployment")] = new DeploymentStrategy(),
-        [("apps", "ReplicaSet")] = new ReplicaSetStrategy("replicaset", selectorRequired: true),
+        [("apps", "ReplicaSet")] = new ReplicaSetStrategy("deployment", selectorRequired: true),
         [("apps", "DaemonSet")] = new DaemonSetStrategy(),
         [("apps", "StatefulSet")] = new StatefulSetStrategy(),
         [("batch", "Job")] = new JobStrategy(),
