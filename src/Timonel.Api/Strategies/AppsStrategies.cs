@@ -36,9 +36,33 @@ public sealed class DeploymentStrategy : IKindStrategy
         {
             causes.Add(FieldErrors.NotSupported("spec.strategy.type", type, "Recreate", "RollingUpdate"));
         }
+        RollingUpdate(Json.Obj(spec, "strategy"), causes);
         WorkloadChecks.SelectorImmutable(spec, old, causes);
         return causes;
     }
+
+    /// <summary>A rollout must be able to make progress: it may not both keep every old pod and add none.</summary>
+    private static void RollingUpdate(JsonObject? strategy, List<ErrorCause> causes)
+    {
+        var rolling = Json.Obj(strategy, "rollingUpdate");
+        if (rolling is null) return;
+        if (Json.Str(strategy, "type") == "Recreate")
+        {
+            causes.Add(FieldErrors.Forbidden("spec.strategy.rollingUpdate", "may not be specified when strategy `type` is 'Recreate'"));
+            return;
+        }
+        foreach (var field in new[] { "maxUnavailable", "maxSurge" })
+        {
+            PodDisruptionBudgetStrategy.IntOrPercent(rolling[field], $"spec.strategy.rollingUpdate.{field}", causes);
+        }
+        if (IsZero(rolling["maxUnavailable"]) && IsZero(rolling["maxSurge"]))
+        {
+            causes.Add(FieldErrors.Invalid("spec.strategy.rollingUpdate.maxUnavailable", rolling["maxUnavailable"]?.DeepClone(), "may not be 0 when `maxSurge` is 0"));
+        }
+    }
+
+    private static bool IsZero(JsonNode? value) =>
+        value is JsonValue v && ((v.TryGetValue<long>(out var n) && n == 0) || (v.TryGetValue<string>(out var s) && s is "0" or "0%"));
 }
 
 /// <summary>

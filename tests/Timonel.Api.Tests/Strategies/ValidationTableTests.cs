@@ -38,6 +38,8 @@ public sealed class ValidationTableTests
         { "apps/Deployment", "{'spec':{'template':{'spec':{'restartPolicy':'Never'}}}}", "spec.template.spec.restartPolicy", "Unsupported value: \"Never\": supported values: \"Always\"" },
         { "apps/Deployment", "{'spec':{'strategy':{'type':'BlueGreen'}}}", "spec.strategy.type", "Unsupported value: \"BlueGreen\": supported values: \"Recreate\", \"RollingUpdate\"" },
         { "apps/ReplicaSet", "{'spec':{'selector':{'matchExpressions':[{'key':'app','operator':'In','values':['api']}]}}}", "spec.template.metadata.labels", "Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`" },
+        { "apps/Deployment", "{'spec':{'strategy':{'type':'Recreate','rollingUpdate':{'maxSurge':1}}}}", "spec.strategy.rollingUpdate", "Forbidden: may not be specified when strategy `type` is 'Recreate'" },
+        { "apps/Deployment", "{'spec':{'strategy':{'rollingUpdate':{'maxSurge':0,'maxUnavailable':'0%'}}}}", "spec.strategy.rollingUpdate.maxUnavailable", "Invalid value: \"0%\": may not be 0 when `maxSurge` is 0" },
         { "apps/ReplicaSet", "{'spec':{'selector':{'matchLabels':null}}}", "spec.selector", "Invalid value: {}: empty selector is invalid for deployment" },
         { "apps/DaemonSet", "{'spec':{'selector':{'matchLabels':null}}}", "spec.selector", "Invalid value: {}: empty selector is invalid for daemonset" },
         { "apps/DaemonSet", "{'spec':{'updateStrategy':{'type':'Sometimes'}}}", "spec.updateStrategy.type", "Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\"" },
