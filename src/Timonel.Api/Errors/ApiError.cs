@@ -50,13 +50,18 @@ public sealed record ApiError(int Code, string Reason, string Message)
     public static ApiError Invalid(string kind, string group, string name, IReadOnlyList<ErrorCause> causes)
     {
         var qualifiedKind = group.Length == 0 ? kind : $"{kind}.{group}";
-        var joined = causes.Count == 1
-            ? Describe(causes[0])
-            : "[" + string.Join(", ", causes.Select(Describe)) + "]";
-        return new(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {joined}")
-        { Name = name, Group = group, Kind = kind, Causes = causes };
+        // Upstream aggregates the causes' texts without repeats: none, one bare, several in brackets.
+        var described = causes.Select(Describe).Distinct(StringComparer.Ordinal).ToList();
+        var message = described.Count switch
+        {
+            0 => $"{qualifiedKind} \"{name}\" is invalid",
+            1 => $"{qualifiedKind} \"{name}\" is invalid: {described[0]}",
+            _ => $"{qualifiedKind} \"{name}\" is invalid: [{string.Join(", ", described)}]",
+        };
+        return new(422, "Invalid", message) { Name = name, Group = group, Kind = kind, Causes = causes };
     }
 
+    /// <summary>A cause as upstream's field error prints it: <c>field: message</c>.</summary>
     private static string Describe(ErrorCause c) => c.Field is null ? c.Message : $"{c.Field}: {c.Message}";
 
     private static string ResourceOf(string qualifiedResource)
@@ -106,6 +111,7 @@ public static class CauseReasons
     public const string Invalid = "FieldValueInvalid";
     public const string NotSupported = "FieldValueNotSupported";
     public const string Duplicate = "FieldValueDuplicate";
+    public const string NotFound = "FieldValueNotFound";
     public const string Forbidden = "FieldValueForbidden";
     public const string TooLong = "FieldValueTooLong";
     public const string UnknownField = "FieldValueUnknown";

@@ -22,6 +22,30 @@ public static class KindStrategies
     private static readonly Dictionary<(string Group, string Kind), IKindStrategy> Registered = new()
     {
         [("", "Namespace")] = new NamespaceStrategy(),
+        [("", "Pod")] = new PodStrategy(),
+        [("", "ReplicationController")] = new ReplicaSetStrategy("replicationcontroller", selectorRequired: false),
+        [("", "Service")] = new ServiceStrategy(),
+        [("", "ConfigMap")] = new ConfigMapStrategy(),
+        [("", "Secret")] = new SecretStrategy(),
+        [("", "Event")] = new EventStrategy(),
+        [("", "Node")] = new NodeStrategy(),
+        [("", "PersistentVolumeClaim")] = new PersistentVolumeClaimStrategy(),
+        [("apps", "Deployment")] = new DeploymentStrategy(),
+        [("apps", "ReplicaSet")] = new ReplicaSetStrategy("deployment", selectorRequired: true),
+        [("apps", "DaemonSet")] = new DaemonSetStrategy(),
+        [("apps", "StatefulSet")] = new StatefulSetStrategy(),
+        [("batch", "Job")] = new JobStrategy(),
+        [("batch", "CronJob")] = new CronJobStrategy(),
+        [("networking.k8s.io", "Ingress")] = new IngressStrategy(),
+        [("networking.k8s.io", "IngressClass")] = new IngressClassStrategy(),
+        [("coordination.k8s.io", "Lease")] = new LeaseStrategy(),
+        [("scheduling.k8s.io", "PriorityClass")] = new PriorityClassStrategy(),
+        [("policy", "PodDisruptionBudget")] = new PodDisruptionBudgetStrategy(),
+        [("discovery.k8s.io", "EndpointSlice")] = new EndpointSliceStrategy(),
+        [("rbac.authorization.k8s.io", "Role")] = new RoleStrategy(),
+        [("rbac.authorization.k8s.io", "ClusterRole")] = new RoleStrategy(),
+        [("rbac.authorization.k8s.io", "RoleBinding")] = new RoleBindingStrategy(clusterScoped: false),
+        [("rbac.authorization.k8s.io", "ClusterRoleBinding")] = new RoleBindingStrategy(clusterScoped: true),
     };
 
     public static IKindStrategy? For(string group, string kind) => Registered.GetValueOrDefault((group, kind));
