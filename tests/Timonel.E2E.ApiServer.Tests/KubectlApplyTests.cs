@@ -22,8 +22,8 @@ public sealed class KubectlApplyTests(ServerFixture f) : IClassFixture<ServerFix
         metadata:
           name: creds
           namespace: shop
-        stringData:
-          password: s3cret
+        data:
+          password: czNjcmV0
         ---
         apiVersion: apps/v1
         kind: Deployment
