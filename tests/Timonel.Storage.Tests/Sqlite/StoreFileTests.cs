@@ -1,0 +1,130 @@
+using Microsoft.Data.Sqlite;
+using Timonel.Storage.Sqlite;
+
+namespace Timonel.Storage.Tests.Sqlite;
+
+/// <summary>Opening files that are not a usable Timonel store, and reopening ones that are.</summary>
+public sealed class StoreFileTests : IDisposable
+{
+    private readonly TempDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task Random_bytes_are_refused_naming_the_file_and_left_unchanged()
+    {
+        var path = _directory.File("random.db");
+        var bytes = new byte[64 * 1024];
+        new Random(3).NextBytes(bytes);
+        await File.WriteAllBytesAsync(path, bytes);
+        await AssertRefusedUnchangedAsync(path);
+    }
+
+    [Fact]
+    public async Task A_truncated_store_is_refused_naming_the_file_and_left_unchanged()
+    {
+        var path = _directory.File("state.db");
+        await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            var value = new byte[2048];
+            await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.CreateAsync($"/k/{i:D4}", value).AsTask()));
+        }
+        Assert.False(File.Exists(path + "-wal") && new FileInfo(path + "-wal").Length > 0, "closing should checkpoint the WAL");
+        await using (var stream = new FileStream(path, FileMode.Open))
+        {
+            stream.SetLength(stream.Length / 2);
+        }
+        await AssertRefusedUnchangedAsync(path);
+    }
+
+    [Fact]
+    public async Task Another_applications_database_is_refused_naming_the_file_and_left_unchanged()
+    {
+        var path = _directory.File("other.db");
+        CreateDatabase(path, "CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users(name) VALUES ('ann');");
+        await AssertRefusedUnchangedAsync(path);
+    }
+
+    [Fact]
+    public async Task A_database_with_our_tables_but_another_application_id_is_refused()
+    {
+        var path = _directory.File("lookalike.db");
+        CreateDatabase(path,
+            "PRAGMA application_id = 42; CREATE TABLE log (rev INTEGER PRIMARY KEY); " +
+            "CREATE TABLE current (key TEXT PRIMARY KEY); CREATE TABLE meta (name TEXT PRIMARY KEY, value INTEGER);");
+        await AssertRefusedUnchangedAsync(path);
+    }
+
+    [Fact]
+    public async Task A_reopened_store_keeps_its_data_revision_and_compaction()
+    {
+        var path = _directory.File("nested/dir/state.db");
+        long revision;
+        await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            var a = await store.CreateAsync("/a", "one"u8.ToArray());
+            await store.UpdateAsync("/a", "two"u8.ToArray(), a.Revision);
+            await store.CompactAsync(a.Revision + 1);
+            revision = (await store.DeleteAsync("/a")).Revision;
+            await store.CreateAsync("/b", "bee"u8.ToArray());
+            revision = await store.GetRevisionAsync();
+        }
+        await using (var reopened = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            Assert.Equal(revision, await reopened.GetRevisionAsync());
+            Assert.Null((await reopened.GetAsync("/a")).Item);
+            Assert.Equal("bee"u8.ToArray(), (await reopened.GetAsync("/b")).Item!.Value.ToArray());
+            var compacted = await reopened.GetCompactedRevisionAsync();
+            Assert.True(compacted > 0);
+            await Assert.ThrowsAsync<CompactedException>(async () => await reopened.GetAsync("/a", compacted - 1));
+            Assert.Equal("two"u8.ToArray(), (await reopened.GetAsync("/a", compacted)).Item!.Value.ToArray());
+            Assert.True((await reopened.CreateAsync("/c", "c"u8.ToArray())).Revision > revision);
+        }
+    }
+
+    [Fact]
+    public async Task Automatic_compaction_keeps_the_configured_number_of_revisions()
+    {
+        var options = new SqliteStoreOptions
+        {
+            Path = _directory.File("state.db"),
+            CompactionInterval = TimeSpan.FromMilliseconds(50),
+            RetainDuration = TimeSpan.Zero,
+            RetainRevisions = 10,
+        };
+        await using var store = await SqliteStore.OpenAsync(options);
+        var first = await store.CreateAsync("/k", "0"u8.ToArray());
+        var last = first;
+        for (var i = 1; i <= 40; i++)
+        {
+            last = await store.UpdateAsync("/k", "x"u8.ToArray(), last.Revision);
+        }
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (await store.GetCompactedRevisionAsync() < last.Revision - options.RetainRevisions)
+        {
+            await Task.Delay(20, patience.Token);
+        }
+        Assert.Equal(last.Revision - options.RetainRevisions, await store.GetCompactedRevisionAsync());
+        Assert.NotNull((await store.GetAsync("/k", last.Revision - options.RetainRevisions)).Item);
+        await Assert.ThrowsAsync<CompactedException>(async () => await store.GetAsync("/k", first.Revision));
+    }
+
+    private static async Task AssertRefusedUnchangedAsync(string path)
+    {
+        var before = await File.ReadAllBytesAsync(path);
+        var error = await Assert.ThrowsAsync<StoreOpenException>(async () =>
+            await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }));
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await File.ReadAllBytesAsync(path));
+        Assert.False(File.Exists(path + "-wal") && new FileInfo(path + "-wal").Length > 0, "a refused file must not get a WAL");
+    }
+
+    private static void CreateDatabase(string path, string sql)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
