@@ -7,7 +7,8 @@ internal static class CommandLine
         Usage: timonel COMMAND [flags]
 
         Commands:
-          up          start a local cluster on this machine (embedded SQLite store)
+          up          start a local cluster on this machine (embedded SQLite store), in the background
+          down        stop what `up` started
           server      run the control plane (API server on HTTPS)
           kubeconfig  print the admin kubeconfig of a server's data dir
           store       inspect the state store (store status --data-dir DIR)
@@ -29,6 +30,7 @@ internal static class CommandLine
             return args[0] switch
             {
                 "up" => await UpCommand.RunAsync(Flags.Parse(rest)),
+                "down" => await DownCommand.RunAsync(Flags.Parse(rest)),
                 "server" => await ServerCommand.RunAsync(Flags.Parse(rest)),
                 "kubeconfig" => KubeconfigCommand.Run(Flags.Parse(rest)),
                 "store" => await StoreCommand.RunAsync(rest),
