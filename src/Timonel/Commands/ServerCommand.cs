@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Timonel.ApiServer.Hosting;
 using Timonel.Storage;
@@ -59,8 +60,16 @@ internal static class ServerCommand
         var log = loggerFactory.CreateLogger("timonel.server");
         await using var store = await OpenStoreAsync(datastore, dataDir, loggerFactory);
         using var shutdown = new CancellationTokenSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; shutdown.Cancel(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => shutdown.Cancel();
+        // SIGTERM/SIGINT start an orderly stop; if the stop itself hangs (e.g. an unreachable etcd),
+        // the process exits anyway after 10 s. Acknowledged writes are already durable.
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            shutdown.Cancel();
+            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => Environment.Exit(0), TaskScheduler.Default);
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
         try
