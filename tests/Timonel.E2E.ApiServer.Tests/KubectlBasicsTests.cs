@@ -158,6 +158,23 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
         Assert.Contains("Error from server (NotFound): configmaps \"gone\" not found", r.Stderr);
     }
 
+    [Fact]
+    public async Task Auth_can_i_and_whoami_answer_for_the_admin()
+    {
+        Assert.Equal("yes", (await f.Ok("auth", "can-i", "create", "deployments")).Trim());
+        var whoami = await f.Ok("auth", "whoami");
+        Assert.Matches(@"Username\s+system:admin", whoami);
+        Assert.Contains("system:masters", whoami);
+    }
+
+    [Fact]
+    public async Task The_kubernetes_service_points_at_the_api_server()
+    {
+        Assert.Equal("10.43.0.1 443", await f.Ok("get", "service", "kubernetes", "-n", "default", "-o", "jsonpath={.spec.clusterIP} {.spec.ports[0].port}"));
+        Assert.Equal($"127.0.0.1:{f.Server.Port}", await f.Ok("get", "endpoints", "kubernetes", "-n", "default", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}"));
+        Assert.Contains("Kubernetes control plane is running at https://127.0.0.1:", await f.Ok("cluster-info"));
+    }
+
     internal static async Task WaitForAsync(Func<bool> condition, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);

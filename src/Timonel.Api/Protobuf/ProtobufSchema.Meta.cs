@@ -11,6 +11,7 @@ internal static partial class ProtobufSchema
             "1 gracePeriodSeconds int64 keep", "2 preconditions Preconditions", "3 orphanDependents bool keep",
             "4 propagationPolicy string", "5 dryRun []string", "6 ignoreStoreReadErrorWithClusterBreakingPotential bool"),
         new("meta.Preconditions", "1 uid string", "2 resourceVersion string"),
+        new("meta.FieldSelectorRequirement", "1 key string", "2 operator string", "3 values []string"),
         new("meta.ObjectMeta",
             "1 name string", "2 generateName string", "3 namespace string", "4 selfLink string", "5 uid string",
             "6 resourceVersion string", "7 generation int64", "8 creationTimestamp time",

@@ -47,11 +47,14 @@ internal static partial class ProtobufSchema
             // client-go sends DeleteOptions (helm uninstall, kubectl delete with protobuf) under the
             // group-version of the resource being deleted; every apiVersion maps to the one message.
             [("meta.k8s.io/v1", "DeleteOptions")] = "meta.DeleteOptions",
+            [("authorization.k8s.io/v1", "SelfSubjectAccessReview")] = "authorization.SelfSubjectAccessReview",
+            [("authorization.k8s.io/v1", "SelfSubjectRulesReview")] = "authorization.SelfSubjectRulesReview",
+            [("authentication.k8s.io/v1", "SelfSubjectReview")] = "authentication.SelfSubjectReview",
         }.ToFrozenDictionary();
 
     /// <summary>Every message by qualified name; built once, and a broken row is a bug (throws).</summary>
     internal static readonly FrozenDictionary<string, MessageSchema> Messages = Build(
-        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows]);
+        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows, .. ReviewRows]);
 
     private static FrozenDictionary<string, MessageSchema> Build(MessageRow[] rows)
     {

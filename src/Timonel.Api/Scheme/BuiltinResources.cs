@@ -44,7 +44,13 @@ public static class BuiltinResources
         Of("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", typeof(V2HorizontalPodAutoscaler), true, ["hpa"], All_, ["status"]),
         Of("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", typeof(V1PriorityClass), false, ["pc"]),
         Of("storage.k8s.io", "v1", "StorageClass", "storageclasses", typeof(V1StorageClass), false, ["sc"]),
+        Review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", typeof(V1SelfSubjectAccessReview)),
+        Review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", typeof(V1SelfSubjectRulesReview)),
+        Review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", typeof(V1SelfSubjectReview)),
     ];
+
+    private static ResourceInfo Review(string group, string kind, string plural, Type type) =>
+        Of(group, "v1", kind, plural, type, false) with { Verbs = ["create"] };
 
     private static ResourceInfo Core(string kind, string plural, Type type, bool namespaced,
         string[]? shortNames = null, string[]? categories = null, string[]? sub = null) =>

@@ -31,6 +31,12 @@ public sealed record ResourceInfo
 
     public bool HasStatus => Subresources.Contains("status");
 
+    /// <summary>The verbs served; create-only review resources have just "create".</summary>
+    public IReadOnlyList<string> Verbs { get; init; } = AllVerbs;
+
+    /// <summary>A review resource that is computed per request and never stored.</summary>
+    public bool IsVirtual => Verbs.Count == 1 && Verbs[0] == "create";
+
     public static readonly IReadOnlyList<string> AllVerbs =
         ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 }

@@ -54,7 +54,7 @@ public sealed class DiscoveryDocuments(ResourceRegistry registry, string serverA
             ["responseKind"] = Gvk(r.Group, r.Version, r.Kind),
             ["scope"] = r.Namespaced ? "Namespaced" : "Cluster",
             ["singularResource"] = r.Singular,
-            ["verbs"] = Strings(ResourceInfo.AllVerbs),
+            ["verbs"] = Strings(r.Verbs),
         };
         if (r.ShortNames.Count > 0) obj["shortNames"] = Strings(r.ShortNames);
         if (r.Categories.Count > 0) obj["categories"] = Strings(r.Categories);
@@ -133,7 +133,7 @@ public sealed class DiscoveryDocuments(ResourceRegistry registry, string serverA
                 ["singularName"] = r.Singular,
                 ["namespaced"] = r.Namespaced,
                 ["kind"] = r.Kind,
-                ["verbs"] = Strings(ResourceInfo.AllVerbs),
+                ["verbs"] = Strings(r.Verbs),
             };
             if (r.ShortNames.Count > 0) entry["shortNames"] = Strings(r.ShortNames);
             if (r.Categories.Count > 0) entry["categories"] = Strings(r.Categories);

@@ -69,7 +69,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
         builder.Services.AddSingleton(new OpenApiDocuments(registry));
         builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
-        builder.Services.AddSingleton(new ResourceHandler(api, tables));
+        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated()));
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
             sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true));
         var app = builder.Build();

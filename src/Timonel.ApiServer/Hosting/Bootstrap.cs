@@ -1,23 +1,72 @@
 using System.Text.Json.Nodes;
 using Timonel.ApiServer.Rest;
+using Timonel.ApiServer.Storage;
 
 namespace Timonel.ApiServer.Hosting;
 
-/// <summary>The objects every cluster has from its first start: the four system namespaces.</summary>
+/// <summary>
+/// The objects every cluster has from its first start: the four system namespaces, and the
+/// `kubernetes` Service (the first address of the service CIDR) with the Endpoints and
+/// EndpointSlice that point at this API server.
+/// </summary>
 public static class Bootstrap
 {
     public static readonly string[] SystemNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
     public static async Task EnsureSystemObjectsAsync(ApiContext api, CancellationToken ct)
     {
-        var namespaces = api.Namespaces;
         foreach (var name in SystemNamespaces)
         {
-            var (existing, _) = await namespaces.GetAsync(null, name, ct);
-            if (existing is not null) continue;
-            var ns = new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } };
-            ObjectPreparation.PrepareForCreate(ns, namespaces.Resource, null, api.Time.GetUtcNow());
-            await namespaces.CreateAsync(ns, ct);
+            await CreateIfMissingAsync(api, "", "v1", "namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, ct);
         }
+        var options = api.Options;
+        var address = options.BindAddress.ToString() is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress.ToString();
+        var labels = new JsonObject { ["component"] = "apiserver", ["provider"] = "kubernetes" };
+        await CreateIfMissingAsync(api, "", "v1", "services", "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = labels.DeepClone() },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = options.ServiceCidr.At(1).ToString(),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = 443, ["protocol"] = "TCP", ["targetPort"] = options.Port }),
+                ["sessionAffinity"] = "None",
+                ["type"] = "ClusterIP",
+            },
+        }, ct);
+        await CreateIfMissingAsync(api, "", "v1", "endpoints", "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = new JsonObject { ["endpointslice.kubernetes.io/skip-mirror"] = "true" } },
+            ["subsets"] = new JsonArray(new JsonObject
+            {
+                ["addresses"] = new JsonArray(new JsonObject { ["ip"] = address }),
+                ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = options.Port, ["protocol"] = "TCP" }),
+            }),
+        }, ct);
+        await CreateIfMissingAsync(api, "discovery.k8s.io", "v1", "endpointslices", "default", new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = new JsonObject { ["kubernetes.io/service-name"] = "kubernetes" } },
+            ["addressType"] = "IPv4",
+            ["endpoints"] = new JsonArray(new JsonObject { ["addresses"] = new JsonArray(address), ["conditions"] = new JsonObject { ["ready"] = true } }),
+            ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = options.Port, ["protocol"] = "TCP" }),
+        }, ct);
+    }
+
+    /// <summary>Creates an object through the same preparation and admission as a client's create, if absent.</summary>
+    private static async Task CreateIfMissingAsync(ApiContext api, string group, string version, string plural, string? ns, JsonObject obj, CancellationToken ct)
+    {
+        var resource = api.Registry.Find(group, version, plural)!;
+        var store = api.StoreFor(resource);
+        var (existing, _) = await store.GetAsync(ns, ObjectMeta.Name(obj)!, ct);
+        if (existing is not null)
+        {
+            return;
+        }
+        var error = ObjectPreparation.PrepareForCreate(obj, resource, ns, api.Time.GetUtcNow())
+            ?? await Admission.AdmitCreateAsync(api, obj, resource, dryRun: false, ct);
+        if (error is not null)
+        {
+            throw new InvalidOperationException($"bootstrap object {plural}/{ObjectMeta.Name(obj)} is invalid: {error.Message}");
+        }
+        await store.CreateAsync(obj, ct);
     }
 }

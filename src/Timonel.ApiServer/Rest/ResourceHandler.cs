@@ -11,9 +11,11 @@ namespace Timonel.ApiServer.Rest;
 /// <see cref="Timonel.Api.Scheme.ResourceInfo"/> and strategy say what is particular.
 /// Split by verb over several files.
 /// </summary>
-public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables)
+public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer)
 {
-    public Task HandleAsync(HttpContext context, RequestInfo request) => request.Verb switch
+    public Task HandleAsync(HttpContext context, RequestInfo request) => request.Resource.IsVirtual
+        ? Reviews.HandleAsync(context, request, authorizer)
+        : request.Verb switch
     {
         Verb.Get => GetAsync(context, request),
         Verb.List => ListAsync(context, request),
