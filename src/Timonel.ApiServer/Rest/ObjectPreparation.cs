@@ -90,17 +90,16 @@ public static class ObjectPreparation
             if (oldMeta[field] is { } v) meta[field] = v.DeepClone();
             else meta.Remove(field);
         }
-        if (subresource == "status")
+        switch (subresource)
         {
-            // A status write changes only the status (and, as upstream allows, nothing else).
-            var status = updated["status"]?.DeepClone();
-            var rv = meta["resourceVersion"]?.DeepClone();
-            foreach (var (k, _) in updated.ToList()) updated.Remove(k);
-            foreach (var (k, v) in current) updated[k] = v?.DeepClone();
-            if (status is not null) updated["status"] = status; else updated.Remove("status");
-            ObjectMeta.Metadata(updated)["resourceVersion"] = rv;
-            if (rv is null) ObjectMeta.Metadata(updated).Remove("resourceVersion");
-            return null;
+            case "status":
+                // A status write changes only the status.
+                TakeOnly(updated, current, null, "status");
+                return null;
+            case "finalize":
+                // A finalize write changes only spec.finalizers.
+                TakeOnly(updated, current, "spec", "finalizers");
+                return null;
         }
         if (resource.HasStatus)
         {
@@ -113,6 +112,27 @@ public static class ObjectPreparation
         }
         KindStrategies.For(resource.Group, resource.Kind)?.Default(updated);
         return Validate(updated, current, resource);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="updated"/> a copy of <paramref name="current"/> in which only
+    /// <c>[parent.]field</c> (and the resourceVersion precondition) comes from the request.
+    /// </summary>
+    private static void TakeOnly(JsonObject updated, JsonObject current, string? parent, string field)
+    {
+        var source = parent is null ? updated : updated[parent] as JsonObject;
+        var value = source?[field]?.DeepClone();
+        var rv = ObjectMeta.Metadata(updated)["resourceVersion"]?.DeepClone();
+        updated.Clear();
+        foreach (var (k, v) in current) updated[k] = v?.DeepClone();
+        var target = updated;
+        if (parent is not null)
+        {
+            target = updated[parent] as JsonObject ?? [];
+            updated[parent] = target;
+        }
+        if (value is null) target.Remove(field); else target[field] = value;
+        if (rv is null) ObjectMeta.Metadata(updated).Remove("resourceVersion"); else ObjectMeta.Metadata(updated)["resourceVersion"] = rv;
     }
 
     private static ApiError? Validate(JsonObject obj, JsonObject? old, ResourceInfo resource)

@@ -96,7 +96,7 @@ public sealed partial class ResourceHandler
             {
                 return (null, prepareError);
             }
-            if (ObjectMeta.IsDeleting(updated!) && ObjectMeta.Finalizers(updated!).Count == 0 && request.Subresource is null)
+            if (IsFinalized(updated!, request.Subresource))
             {
                 return (null, null);
             }
@@ -126,6 +126,17 @@ public sealed partial class ResourceHandler
         }
         await WriteObjectAsync(context, outcome.Created ? 201 : 200, dryResult ?? outcome.Object!, request);
     }
+
+    /// <summary>
+    /// A deleting object whose last finalizer is gone is deleted by the write that removed it; a
+    /// namespace also waits for its spec.finalizers (the namespace controller empties them through
+    /// the finalize subresource once its content is gone).
+    /// </summary>
+    private static bool IsFinalized(JsonObject obj, string? subresource) =>
+        subresource is null or "finalize"
+        && ObjectMeta.IsDeleting(obj)
+        && ObjectMeta.Finalizers(obj).Count == 0
+        && !(obj["kind"]?.GetValue<string>() == "Namespace" && obj["spec"]?["finalizers"] is JsonArray { Count: > 0 });
 
     private async Task CreateSubresourceAsync(HttpContext context, RequestInfo request)
     {
