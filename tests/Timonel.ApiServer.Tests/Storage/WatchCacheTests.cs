@@ -1,0 +1,100 @@
+using System.Text;
+using Timonel.ApiServer.Storage;
+using Timonel.Storage.Sqlite;
+
+namespace Timonel.ApiServer.Tests.Storage;
+
+/// <summary>The watch cache over a real SQLite store: fan-out, replay from the window, slow subscribers cut off.</summary>
+public sealed class WatchCacheTests : IAsyncLifetime
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("timonel-watchcache-").FullName;
+    private SqliteStore _store = null!;
+
+    public async Task InitializeAsync() => _store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = Path.Combine(_dir, "state.db") });
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private async Task<long> CreateAsync(string name)
+    {
+        var json = $"{{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{{\"name\":\"{name}\",\"namespace\":\"ns\"}}}}";
+        var result = await _store.CreateAsync($"/registry/configmaps/ns/{name}", Encoding.UTF8.GetBytes(json));
+        Assert.True(result.Succeeded);
+        return result.Revision;
+    }
+
+    [Fact]
+    public async Task Snapshot_holds_existing_objects_with_their_revisions()
+    {
+        var rev = await CreateAsync("a");
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        var (items, revision) = await cache.SnapshotAsync("/registry/configmaps/ns/", CancellationToken.None);
+        Assert.Equal("a", ObjectMeta.Name(Assert.Single(items)));
+        Assert.Equal(rev.ToString(System.Globalization.CultureInfo.InvariantCulture), ObjectMeta.ResourceVersion(items[0]));
+        Assert.True(revision >= rev);
+    }
+
+    [Fact]
+    public async Task A_slow_subscriber_is_cut_off_while_a_reading_one_gets_every_event()
+    {
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        var (_, start) = await cache.SnapshotAsync("/registry/configmaps/", CancellationToken.None);
+        using var slow = await cache.SubscribeAsync("/registry/configmaps/", start, CancellationToken.None);
+        using var reader = await cache.SubscribeAsync("/registry/configmaps/", start, CancellationToken.None);
+        Assert.NotNull(slow);
+        Assert.NotNull(reader);
+        const int count = 6000; // more than a subscriber may hold undelivered
+        var received = new List<string>();
+        var readTask = Task.Run(async () =>
+        {
+            await foreach (var (ev, _) in reader.Reader.ReadAllAsync())
+            {
+                if (ev is null) continue;
+                received.Add(ObjectMeta.Name(ev.Current!)!);
+                if (received.Count == count) return;
+            }
+        });
+        for (var i = 0; i < count; i++)
+        {
+            await CreateAsync($"c{i}");
+        }
+        await readTask.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"c{i}"), received);
+        // The slow subscriber's feed was completed early: it holds at most its buffer, then ends.
+        var slowCount = 0;
+        await foreach (var (ev, _) in slow.Reader.ReadAllAsync().WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token))
+        {
+            if (ev is not null) slowCount++;
+        }
+        Assert.InRange(slowCount, 1, count - 1);
+    }
+
+    [Fact]
+    public async Task A_watch_from_a_recent_revision_replays_from_the_window()
+    {
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        var (_, start) = await cache.SnapshotAsync("/registry/configmaps/", CancellationToken.None);
+        await CreateAsync("x");
+        var second = await CreateAsync("y");
+        await WaitUntilAsync(() => cache.Revision >= second);
+        using var sub = await cache.SubscribeAsync("/registry/configmaps/", start, CancellationToken.None);
+        Assert.NotNull(sub);
+        var names = new List<string>();
+        await foreach (var (ev, _) in sub.Reader.ReadAllAsync())
+        {
+            if (ev is null) continue;
+            names.Add(ObjectMeta.Name(ev.Current!)!);
+            if (names.Count == 2) break;
+        }
+        Assert.Equal(["x", "y"], names);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(50);
+        Assert.True(condition());
+    }
+}
