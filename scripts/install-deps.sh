@@ -9,7 +9,7 @@ deps_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # plugins, iproute2 and nftables for the node agent; busybox-static and gcc for the project's own
 # images (tests import them, since no registry is reachable).
 debian_packages=(etcd-server etcd-client containerd runc containernetworking-plugins busybox-static
-  iproute2 nftables gcc libc6-dev)
+  iproute2 nftables curl gcc libc6-dev)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
