@@ -20,10 +20,11 @@ public sealed partial class CriPodLifecycleTests(ContainerdNode node) : IClassFi
         Assert.Equal(PodSandboxState.SandboxReady, status.State);
         Assert.StartsWith(ContainerdNode.PodSubnetPrefix, status.Network.Ip, StringComparison.Ordinal);
 
-        // The pod's PID 1 is our static pause binary, in the cgroup the kubelet asked for.
-        var pids = CgroupPids(config.Linux.CgroupParent);
-        var commands = pids.Select(pid => File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0')).ToList();
-        Assert.Contains("/pause", commands);
+        // The pod's PID 1 is our static pause binary, in the cgroup the kubelet asked for. Right
+        // after `runc start` returns it may still be "runc init" for a moment, before its execve.
+        await Run.UntilAsync(() => Task.FromResult(CgroupPids(config.Linux.CgroupParent)
+            .Select(pid => File.ReadAllText($"/proc/{pid}/cmdline").TrimEnd('\0'))
+            .FirstOrDefault(command => command == "/pause")), "the pause process in the pod cgroup");
 
         // And it answers on its address inside the node's namespace: the bridge reaches it.
         var ping = await Run.CommandAsync("nsenter", $"--net=/var/run/netns/{node.Netns}", "/bin/busybox", "ping", "-c", "1", "-W", "5", status.Network.Ip);
