@@ -22,6 +22,15 @@ public readonly record struct ApiResult<T>(HttpStatusCode Code, T? Value, V1Stat
         ? Value
         : throw new InvalidOperationException($"API call failed: {(int)Code} {Error?.Reason}: {Error?.Message}");
 
+    /// <summary>For calls whose success may carry no object (delete): fails only on an error.</summary>
+    public void EnsureOk()
+    {
+        if (!Ok)
+        {
+            throw new InvalidOperationException($"API call failed: {(int)Code} {Error?.Reason}: {Error?.Message}");
+        }
+    }
+
     public override string ToString() => Ok ? $"{(int)Code}" : $"{(int)Code} {Error?.Reason}: {Error?.Message}";
 }
 
