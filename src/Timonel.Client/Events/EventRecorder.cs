@@ -46,7 +46,9 @@ public sealed class EventRecorder : IAsyncDisposable
     /// <summary>type is "Normal" or "Warning"; reason is a short CamelCase word.</summary>
     public void Record(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message)
     {
-        var now = _time.GetUtcNow().UtcDateTime;
+        var precise = _time.GetUtcNow().UtcDateTime;
+        // Event timestamps are metav1.Time: whole seconds on the wire.
+        var now = precise.AddTicks(-(precise.Ticks % TimeSpan.TicksPerSecond));
         var meta = obj.Metadata;
         var ns = string.IsNullOrEmpty(meta.NamespaceProperty) ? "default" : meta.NamespaceProperty;
         var info = ResourceTable.For(obj.GetType());
@@ -58,7 +60,7 @@ public sealed class EventRecorder : IAsyncDisposable
             {
                 NamespaceProperty = ns,
                 // Unique per event; the object's name keeps `kubectl get events` readable.
-                Name = $"{meta.Name}.{(now.Ticks - DateTime.UnixEpoch.Ticks) * 100:x}",
+                Name = $"{meta.Name}.{(precise.Ticks - DateTime.UnixEpoch.Ticks) * 100:x}",
             },
             InvolvedObject = new V1ObjectReference
             {
