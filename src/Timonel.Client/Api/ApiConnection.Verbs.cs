@@ -122,16 +122,17 @@ public sealed partial class ApiConnection
         return content;
     }
 
-    /// <summary>The server needs apiVersion and kind in bodies; models built in code often lack them.</summary>
+    /// <summary>The server needs apiVersion and kind in bodies; models built in code often lack them, so they are filled in on obj.</summary>
     private static T WithTypeMeta<T>(T obj) where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        if (string.IsNullOrEmpty(obj.ApiVersion) || string.IsNullOrEmpty(obj.Kind))
+        var info = ResourceTable.For<T>();
+        if (string.IsNullOrEmpty(obj.ApiVersion))
         {
-            var info = ResourceTable.For<T>();
-            obj.ApiVersion ??= info.ApiVersion;
-            obj.Kind ??= info.Kind;
-            if (obj.ApiVersion.Length == 0) obj.ApiVersion = info.ApiVersion;
-            if (obj.Kind.Length == 0) obj.Kind = info.Kind;
+            obj.ApiVersion = info.ApiVersion;
+        }
+        if (string.IsNullOrEmpty(obj.Kind))
+        {
+            obj.Kind = info.Kind;
         }
         return obj;
     }
