@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace Timonel.E2E.ApiServer.Tests;
+namespace Timonel.Testing;
 
 /// <summary>
 /// A real `timonel server` process on a free loopback port with its own temp data dir. Kill and

@@ -1,7 +1,7 @@
-namespace Timonel.E2E.ApiServer.Tests;
+namespace Timonel.Testing;
 
 /// <summary>Where the repository, the built timonel binary and the installed tools are.</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
     public static string Root { get; } = FindRoot();
 

@@ -1,0 +1,59 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using k8s;
+using k8s.Models;
+
+namespace Timonel.Client.Api;
+
+/// <summary>Watch: a stream of line-delimited JSON events.</summary>
+public sealed partial class ApiConnection
+{
+    /// <summary>
+    /// Opens a watch. An HTTP error before the stream (e.g. 410 Gone for a compacted revision)
+    /// is returned as a single ERROR event carrying the Status, like an in-stream error. The
+    /// sequence ends when the server ends the stream; a broken connection throws
+    /// HttpRequestException or IOException.
+    /// </summary>
+    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, ListOptions? options = null,
+        [EnumeratorCancellation] CancellationToken ct = default)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var path = ResourceTable.PathOf(ResourceTable.For<T>(), ns) + Query(options, watch: true);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+            yield return new WatchEvent<T>(WatchEventType.Error, null, ParseStatus(text, response.StatusCode));
+            yield break;
+        }
+        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            yield return ParseEvent<T>(line);
+        }
+    }
+
+    internal static WatchEvent<T> ParseEvent<T>(string line) where T : class
+    {
+        using var doc = JsonDocument.Parse(line);
+        var type = doc.RootElement.GetProperty("type").GetString() switch
+        {
+            "ADDED" => WatchEventType.Added,
+            "MODIFIED" => WatchEventType.Modified,
+            "DELETED" => WatchEventType.Deleted,
+            "BOOKMARK" => WatchEventType.Bookmark,
+            _ => WatchEventType.Error,
+        };
+        var raw = doc.RootElement.GetProperty("object").GetRawText();
+        return type == WatchEventType.Error
+            ? new WatchEvent<T>(type, null, ParseStatus(raw, HttpStatusCode.InternalServerError))
+            : new WatchEvent<T>(type, KubernetesJson.Deserialize<T>(raw), null);
+    }
+}

@@ -1,0 +1,35 @@
+using k8s.Models;
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.Client.Api;
+using Timonel.Client.Events;
+
+namespace Timonel.Client.Tests;
+
+[Collection(ServerCollection.Name)]
+public sealed class EventRecorderTests(ServerFixture f)
+{
+    [Fact]
+    public async Task ARepeatedEventIsOneEventWithCountTwo()
+    {
+        var ns = await f.NewNamespaceAsync("events");
+        var cm = (await f.Api.CreateAsync(Wait.ConfigMap(ns, "subject", "1"))).Require();
+        await using (var recorder = new EventRecorder(f.Api, new EventSource("test-controller", "host-1"), TimeProvider.System, NullLogger.Instance))
+        {
+            recorder.Warning(cm, "Broken", "it broke");
+            recorder.Warning(cm, "Broken", "it broke");
+            recorder.Normal(cm, "Fixed", "it works");
+        }
+
+        var events = (await f.Api.ListAsync<Corev1Event>(ns)).Require().Items.OrderBy(e => e.Reason, StringComparer.Ordinal).ToList();
+        Assert.Equal(["Broken", "Fixed"], events.Select(e => e.Reason));
+        var broken = events[0];
+        Assert.Equal(2, broken.Count);
+        Assert.Equal("Warning", broken.Type);
+        Assert.Equal("it broke", broken.Message);
+        Assert.Equal(("ConfigMap", "v1", "subject", cm.Metadata.Uid, cm.Metadata.ResourceVersion),
+            (broken.InvolvedObject.Kind, broken.InvolvedObject.ApiVersion, broken.InvolvedObject.Name, broken.InvolvedObject.Uid, broken.InvolvedObject.ResourceVersion));
+        Assert.Equal(("test-controller", "host-1"), (broken.Source.Component, broken.Source.Host));
+        Assert.True(broken.LastTimestamp >= broken.FirstTimestamp);
+        Assert.Equal(1, events[1].Count);
+    }
+}
