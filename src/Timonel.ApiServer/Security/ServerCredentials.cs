@@ -38,6 +38,17 @@ public sealed class ServerCredentials
         return new(certs, tokens, adminToken, kubeconfigPath);
     }
 
+    /// <summary>
+    /// A token for a component inside this process (controller manager, scheduler): random, held
+    /// only in memory, valid until the server stops. Components still use the HTTPS API with it.
+    /// </summary>
+    public string IssueInternalToken(string user, IReadOnlyList<string> groups)
+    {
+        var token = TokenRegistry.NewToken();
+        Tokens.Add(token, new UserInfo(user, groups));
+        return token;
+    }
+
     /// <summary>A secret kept in a root-only file: read if present, else generated and written.</summary>
     public static string ReadOrCreateSecret(string path)
     {

@@ -2,6 +2,8 @@ using System.Net;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Timonel.ApiServer.Hosting;
+using Timonel.Client.Api;
+using Timonel.Controllers;
 using Timonel.Storage;
 using Timonel.Storage.Etcd;
 using Timonel.Storage.Sqlite;
@@ -24,6 +26,8 @@ internal static class ServerCommand
         var serviceCidr = flags.String("service-cidr", "10.43.0.0/16");
         var token = flags.String("token");
         var sans = flags.String("tls-san");
+        var disableControllers = flags.Bool("disable-controllers");
+        var graceText = flags.String("node-monitor-grace-period", "50s");
         flags.EnsureAllUsed();
         if (!IPAddress.TryParse(bind, out var bindAddress))
         {
@@ -47,6 +51,10 @@ internal static class ServerCommand
             return CommandLine.Fail(e.Message);
         }
 
+        if (!Durations.TryParse(graceText, out var nodeGrace))
+        {
+            return CommandLine.Fail($"--node-monitor-grace-period: \"{graceText}\" is not a duration like 40s or 2m");
+        }
         Directory.CreateDirectory(Path.Combine(dataDir, "server"));
         using var dataDirLock = DataDirLock.TryAcquire(Path.Combine(dataDir, "server", "lock"));
         if (dataDirLock is null)
@@ -72,15 +80,41 @@ internal static class ServerCommand
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
-        try
+        var components = new List<Task>();
+        await using var controllers = disableControllers ? null : StartControllers(host, options, nodeGrace, loggerFactory, shutdown.Token, components);
+        var first = await Task.WhenAny(components.Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
+        var exitCode = 0;
+        if (!shutdown.IsCancellationRequested && first.IsFaulted)
         {
-            await Task.Delay(Timeout.Infinite, shutdown.Token);
+            log.LogCritical(first.Exception, "a component failed; stopping the server");
+            exitCode = 1;
         }
-        catch (OperationCanceledException)
+        log.LogInformation("timonel server stopping");
+        await shutdown.CancelAsync();
+        foreach (var component in components)
         {
-            log.LogInformation("timonel server stopping");
+            try { await component; } catch (OperationCanceledException) { }
         }
-        return 0;
+        return exitCode;
+    }
+
+    /// <summary>
+    /// The controller manager, a client of this server's HTTPS API like any other (its own
+    /// in-memory token), started once the API answers.
+    /// </summary>
+    private static ControllerManager StartControllers(ApiServerHost host, ApiServerOptions options, TimeSpan nodeGrace,
+        ILoggerFactory loggers, CancellationToken ct, List<Task> components)
+    {
+        var token = host.Credentials.IssueInternalToken("system:kube-controller-manager", ["system:masters", "system:authenticated"]);
+        var address = options.BindAddress.ToString() is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress.ToString();
+        var api = new ApiConnection(new Uri($"https://{address}:{options.Port}"), host.Credentials.Certificates.CaPem, token);
+        var manager = new ControllerManager(api, new ControllerManagerOptions
+        {
+            ClusterCidr = options.ClusterCidr.ToString(),
+            NodeMonitorGracePeriod = nodeGrace,
+        }, loggers);
+        components.Add(manager.RunAsync(ct));
+        return manager;
     }
 
     private static async Task<IKeyValueStore> OpenStoreAsync(string datastore, string dataDir, ILoggerFactory logs)

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using Timonel.Client.Api;
+using Timonel.Client.Events;
+using Timonel.Client.Informers;
+
+namespace Timonel.Controllers;
+
+/// <summary>
+/// Runs every controller against the API server, sharing one informer per type. Each controller
+/// registers its informers and handlers in its constructor; the manager then starts the informers
+/// and runs all controllers until stopped. A controller that fails stops the manager with its cause.
+/// </summary>
+public sealed class ControllerManager : IAsyncDisposable
+{
+    /// <summary>The controllers `timonel server` runs, in start order.</summary>
+    public static readonly IReadOnlyList<Func<ControllerContext, IRunnableController>> Builtin = [];
+
+    private readonly SharedInformerFactory _informers;
+    private readonly EventRecorder _events;
+    private readonly List<IRunnableController> _controllers;
+    private readonly ILogger _logger;
+
+    public ControllerManager(ApiConnection api, ControllerManagerOptions options, ILoggerFactory loggers,
+        IEnumerable<Func<ControllerContext, IRunnableController>>? controllers = null)
+    {
+        _informers = new SharedInformerFactory(api, options.Time, loggers);
+        _events = new EventRecorder(api, new EventSource("kube-controller-manager"), options.Time, loggers.CreateLogger("timonel.events"));
+        var context = new ControllerContext(api, _informers, _events, options, loggers);
+        _controllers = (controllers ?? Builtin).Select(f => f(context)).ToList();
+        _logger = loggers.CreateLogger("timonel.controller-manager");
+    }
+
+    public IReadOnlyList<string> Names => _controllers.Select(c => c.Name).ToList();
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        _informers.Start();
+        ControllerManagerLog.Starting(_logger, string.Join(", ", Names));
+        // Runs until stopped, even with no controllers; a controller that throws ends it with its cause.
+        var stopped = Task.Delay(Timeout.Infinite, ct).ContinueWith(_ => { }, TaskScheduler.Default);
+        await Task.WhenAll(_controllers.Select(c => c.RunAsync(ct)).Append(stopped));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _events.DisposeAsync();
+        await _informers.DisposeAsync();
+    }
+}
+
+internal static partial class ControllerManagerLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "controller manager starting: {Controllers}")]
+    public static partial void Starting(ILogger logger, string controllers);
+}
