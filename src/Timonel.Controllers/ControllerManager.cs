@@ -13,7 +13,8 @@ namespace Timonel.Controllers;
 public sealed class ControllerManager : IAsyncDisposable
 {
     /// <summary>The controllers `timonel server` runs, in start order.</summary>
-    public static readonly IReadOnlyList<Func<ControllerContext, IRunnableController>> Builtin = [];
+    public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Builtin =>
+        [.. BuiltinControllers.Lifecycle, .. BuiltinControllers.Workloads, .. BuiltinControllers.Networking];
 
     private readonly SharedInformerFactory _informers;
     private readonly EventRecorder _events;

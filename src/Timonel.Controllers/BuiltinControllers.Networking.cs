@@ -1,0 +1,9 @@
+namespace Timonel.Controllers;
+
+public static partial class BuiltinControllers
+{
+    /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob.</summary>
+    public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Networking { get; } =
+    [
+    ];
+}
