@@ -42,6 +42,16 @@ public static class PathOperations
         };
     }
 
+    /// <summary>The one POST of a create-only review resource (e.g. selfsubjectaccessreviews).</summary>
+    public static void AddCreateOnly(JsonObject paths, ResourceInfo r, string kindSchema)
+    {
+        var root = "/" + OpenApiDocuments.PathOf(r.Group, r.Version);
+        paths[$"{root}/{r.Plural}"] = new JsonObject
+        {
+            ["post"] = Op(r, $"create{OperationSuffix(r)}{r.Kind}", "post", WriteParameters(), Body(["application/json", "application/yaml"], kindSchema), ("200", Ref(kindSchema)), ("201", Ref(kindSchema)), ("202", Ref(kindSchema))),
+        };
+    }
+
     /// <summary>"AppsV1", "CoreV1", "RbacAuthorizationV1": the operation id infix upstream uses.</summary>
     private static string OperationSuffix(ResourceInfo r)
     {

@@ -19,6 +19,12 @@ public sealed class SchemaBuilder(SchemaNames names, ModelSchemas models)
         {
             var kindSchema = AddModel(schemas, byName, r.ModelType);
             WithGvk(schemas[kindSchema], r.Group, r.Version, r.Kind);
+            if (r.IsVirtual)
+            {
+                // Review kinds are create-only and have no list kind.
+                PathOperations.AddCreateOnly(paths, r, kindSchema);
+                continue;
+            }
             var listType = r.ModelType.Assembly.GetType($"{r.ModelType.FullName}List")
                 ?? throw new InvalidOperationException($"no list model for {r.ModelType}");
             var listSchema = AddModel(schemas, byName, listType);
