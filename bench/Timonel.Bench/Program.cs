@@ -9,6 +9,10 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["watch-latency"] = WatchLatencyBench.RunAsync,
     ["reopen"] = ReopenBench.RunAsync,
     ["apiserver-create"] = CreateBench.RunAsync,
+    ["apiserver-list"] = ListBench.RunAsync,
+    ["apiserver-watch"] = WatchBench.RunAsync,
+    ["apiserver-startup"] = StartupBench.RunAsync,
+    ["apiserver-memory"] = MemoryBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -27,6 +27,9 @@ internal sealed class BenchServer : IAsyncDisposable
 
     public Uri Url => new($"https://127.0.0.1:{Port}");
 
+    /// <summary>Process start to the first 200 of /readyz, of the latest start.</summary>
+    public TimeSpan LastStart { get; private set; }
+
     public int Pid => _process?.Id ?? throw new InvalidOperationException("server not started");
 
     /// <summary>The built server; the bench is run from the repository root.</summary>
@@ -87,7 +90,8 @@ internal sealed class BenchServer : IAsyncDisposable
                 using var response = await poller.GetAsync(new Uri(Url, "/readyz"));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    return clock.Elapsed;
+                    LastStart = clock.Elapsed;
+                    return LastStart;
                 }
             }
             catch (HttpRequestException)
