@@ -147,6 +147,16 @@ internal sealed class BenchServer : IAsyncDisposable
         throw new InvalidOperationException("no VmRSS in /proc status");
     }
 
+    /// <summary>User plus system CPU time the server process has used so far.</summary>
+    public TimeSpan CpuTime()
+    {
+        // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
+        var stat = File.ReadAllText($"/proc/{Pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+    }
+
     /// <summary>SIGTERM (a clean shutdown, as a service manager would do), SIGKILL after 10 s.</summary>
     public void Stop()
     {

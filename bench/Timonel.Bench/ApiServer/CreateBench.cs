@@ -65,12 +65,16 @@ internal static class CreateBench
             await RunCreatesAsync(writers, ns, "warm-", valueBytes, TimeSpan.FromSeconds(2));
             using var stop = new CancellationTokenSource();
             var gets = RunGetsAsync(readers, ns, readable, getRate, stop.Token);
+            var (serverCpu, benchCpu) = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
             var created = await RunCreatesAsync(writers, ns, "c-", valueBytes, duration);
+            (serverCpu, benchCpu) = (server.CpuTime() - serverCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
             await stop.CancelAsync();
             var latencies = await gets;
             var rate = created / duration.TotalSeconds;
             Console.WriteLine($"timonel (sqlite, HTTP/{(http == BenchHttp.Http2 ? "2" : "1.1")}): {rate:F0} creates/s " +
                 $"({connections} connections, {valueBytes} B values, {duration.TotalSeconds:F0} s)");
+            Console.WriteLine($"  CPU in the window: server {serverCpu.TotalSeconds / duration.TotalSeconds:F2} cores " +
+                $"({serverCpu.TotalMilliseconds * 1000 / created:F0} us per create), load generator {benchCpu.TotalSeconds / duration.TotalSeconds:F2} cores");
             Console.WriteLine($"  GET during creates: {latencies.Count} at {getRate}/s; p50 {ConfigMaps.PercentileMs(latencies, 0.5):F2} ms, " +
                 $"p99 {ConfigMaps.PercentileMs(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms");
             return rate;
