@@ -9,6 +9,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["watch-latency"] = WatchLatencyBench.RunAsync,
     ["reopen"] = ReopenBench.RunAsync,
     ["apiserver-create"] = CreateBench.RunAsync,
+    ["apiserver-create-steps"] = CreateStepsBench.RunAsync,
     ["apiserver-list"] = ListBench.RunAsync,
     ["apiserver-watch"] = WatchBench.RunAsync,
     ["apiserver-startup"] = StartupBench.RunAsync,

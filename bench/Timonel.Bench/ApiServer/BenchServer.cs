@@ -148,13 +148,17 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>User plus system CPU time the server process has used so far.</summary>
-    public TimeSpan CpuTime()
+    public TimeSpan CpuTime() => CpuTimes().User + CpuTimes().System;
+
+    /// <summary>User and system CPU time the server process has used so far.</summary>
+    public (TimeSpan User, TimeSpan System) CpuTimes()
     {
         // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
         var stat = File.ReadAllText($"/proc/{Pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return TimeSpan.FromSeconds(ticks / 100.0); // USER_HZ is 100 on Linux
+        // USER_HZ is 100 on Linux.
+        return (TimeSpan.FromSeconds(long.Parse(fields[11], CultureInfo.InvariantCulture) / 100.0),
+            TimeSpan.FromSeconds(long.Parse(fields[12], CultureInfo.InvariantCulture) / 100.0));
     }
 
     /// <summary>SIGTERM (a clean shutdown, as a service manager would do), SIGKILL after 10 s.</summary>
