@@ -24,7 +24,7 @@ internal static class CreateBench
         var connections = flags.Int("connections", 64);
         var valueBytes = flags.Int("value-bytes", 1024);
         var getRate = flags.Int("get-rate", 200);
-        var http = flags.String("http", "1.1") == "2" ? BenchHttp.Http2 : BenchHttp.Http11;
+        var http = flags.String("http", "2") == "2" ? BenchHttp.Http2 : BenchHttp.Http11;
         var backends = flags.String("backend", "timonel,etcd").Split(',');
         flags.CheckAllUsed();
 
