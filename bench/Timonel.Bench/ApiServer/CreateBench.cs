@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Net.Client;
+using Timonel.Bench.Storage;
+using Timonel.Storage.Tests.Etcd;
+
+namespace Timonel.Bench.ApiServer;
+
+/// <summary>
+/// apiserver-create: C connections each POSTing 1 KiB ConfigMaps back to back for S seconds
+/// against a `timonel server` process (SQLite store), while separate clients GET existing
+/// ConfigMaps at a modest paced rate (their p50/p99 is the read latency under write load). Then,
+/// in the same run, C concurrent raw etcd puts (no transaction) of the same bytes against a
+/// private etcd for the same time, and the ratio of the two rates.
+/// </summary>
+internal static class CreateBench
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var flags = new BenchFlags(args);
+        var seconds = flags.Int("seconds", 10);
+        var connections = flags.Int("connections", 64);
+        var valueBytes = flags.Int("value-bytes", 1024);
+        var getRate = flags.Int("get-rate", 200);
+        var http = flags.String("http", "2") == "2" ? BenchHttp.Http2 : BenchHttp.Http11;
+        var backends = flags.String("backend", "timonel,etcd").Split(',');
+        flags.CheckAllUsed();
+
+        var duration = TimeSpan.FromSeconds(seconds);
+        double? timonel = null, etcd = null;
+        if (backends.Contains("timonel"))
+        {
+            timonel = await MeasureServerAsync(connections, valueBytes, getRate, http, duration);
+        }
+        if (backends.Contains("etcd"))
+        {
+            etcd = await MeasureEtcdAsync(connections, valueBytes, duration);
+        }
+        if (timonel is { } t && etcd is { } e)
+        {
+            Console.WriteLine($"ratio timonel creates / etcd puts: {t / e:F2}");
+        }
+        return 0;
+    }
+
+    private static async Task<double> MeasureServerAsync(int connections, int valueBytes, int getRate, BenchHttp http, TimeSpan duration)
+    {
+        await using var server = await BenchServer.StartNewAsync();
+        const string ns = "bench";
+        const int readable = 1000;
+        using (var setup = server.Client(http, 16))
+        {
+            await ConfigMaps.CreateNamespaceAsync(setup, ns);
+            await ConfigMaps.FillAsync(setup, ns, "read-", readable, valueBytes, 16);
+        }
+
+        // One client (and so one TCP connection) per writer: C connections whatever the protocol.
+        var writers = Enumerable.Range(0, connections).Select(_ => server.Client(http, 1)).ToArray();
+        using var readers = server.Client(http, 8);
+        try
+        {
+            // A warm-up of the same load (JIT, connection setup, SQLite page cache) is not counted.
+            await RunCreatesAsync(writers, ns, "warm-", valueBytes, TimeSpan.FromSeconds(2));
+            using var stop = new CancellationTokenSource();
+            var gets = RunGetsAsync(readers, ns, readable, getRate, stop.Token);
+            var (serverCpu, benchCpu) = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
+            var serverSystem = server.CpuTimes().System;
+            var created = await RunCreatesAsync(writers, ns, "c-", valueBytes, duration);
+            serverSystem = server.CpuTimes().System - serverSystem;
+            (serverCpu, benchCpu) = (server.CpuTime() - serverCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
+            await stop.CancelAsync();
+            var latencies = await gets;
+            var rate = created / duration.TotalSeconds;
+            Console.WriteLine($"timonel (sqlite, HTTP/{(http == BenchHttp.Http2 ? "2" : "1.1")}): {rate:F0} creates/s " +
+                $"({connections} connections, {valueBytes} B values, {duration.TotalSeconds:F0} s)");
+            Console.WriteLine($"  CPU in the window: server {serverCpu.TotalSeconds / duration.TotalSeconds:F2} cores " +
+                $"({serverCpu.TotalMilliseconds * 1000 / created:F0} us per create, {serverSystem / serverCpu:P0} of it in the kernel), load generator {benchCpu.TotalSeconds / duration.TotalSeconds:F2} cores");
+            Console.WriteLine($"  GET during creates: {latencies.Count} at {getRate}/s; p50 {ConfigMaps.PercentileMs(latencies, 0.5):F2} ms, " +
+                $"p99 {ConfigMaps.PercentileMs(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms");
+
+            // For comparison: the same connections doing GETs back to back, to split the per-request
+            // cost (TLS, HTTP, authentication, routing, one store read, JSON out) from the create path.
+            var (getCpu, getClock) = (server.CpuTime(), Stopwatch.StartNew());
+            long got = 0;
+            await Task.WhenAll(writers.Select(client => Task.Run(async () =>
+            {
+                while (getClock.Elapsed < TimeSpan.FromSeconds(5))
+                {
+                    using var response = await client.GetAsync($"{ConfigMaps.Path(ns)}/read-{Random.Shared.Next(readable)}");
+                    await response.Content.ReadAsByteArrayAsync();
+                    response.EnsureSuccessStatusCode();
+                    Interlocked.Increment(ref got);
+                }
+            })));
+            getCpu = server.CpuTime() - getCpu;
+            Console.WriteLine($"  for comparison, GETs back to back on the same connections: {got / getClock.Elapsed.TotalSeconds:F0}/s, " +
+                $"server {getCpu.TotalMilliseconds * 1000 / got:F0} us CPU per GET");
+            return rate;
+        }
+        finally
+        {
+            foreach (var w in writers) w.Dispose();
+        }
+    }
+
+    /// <summary>Each writer POSTs back to back until the time is up; returns the creates acknowledged in time.</summary>
+    private static async Task<long> RunCreatesAsync(HttpClient[] writers, string ns, string prefix, int valueBytes, TimeSpan duration)
+    {
+        long created = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(writers.Select((client, w) => Task.Run(async () =>
+        {
+            for (var i = 0; clock.Elapsed < duration; i++)
+            {
+                await ConfigMaps.CreateAsync(client, ns, $"{prefix}{w}-{i}", valueBytes);
+                if (clock.Elapsed <= duration) Interlocked.Increment(ref created);
+            }
+        })));
+        return created;
+    }
+
+    /// <summary>GETs of random existing ConfigMaps at a fixed pace; returns sorted latencies in ms.</summary>
+    private static async Task<List<double>> RunGetsAsync(HttpClient client, string ns, int readable, int rate, CancellationToken stop)
+    {
+        var latencies = new ConcurrentBag<double>();
+        var inFlight = new List<Task>();
+        var clock = Stopwatch.StartNew();
+        long sent = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            for (var due = (long)(clock.Elapsed.TotalSeconds * rate); sent < due; sent++)
+            {
+                var name = "read-" + Random.Shared.Next(readable);
+                inFlight.Add(Task.Run(async () =>
+                {
+                    var start = Stopwatch.GetTimestamp();
+                    using var response = await client.GetAsync($"{ConfigMaps.Path(ns)}/{name}");
+                    await response.Content.ReadAsByteArrayAsync();
+                    response.EnsureSuccessStatusCode();
+                    latencies.Add(ConfigMaps.Ms(Stopwatch.GetTimestamp() - start));
+                }));
+            }
+            await Task.Delay(1);
+        }
+        await Task.WhenAll(inFlight);
+        var sorted = latencies.ToList();
+        sorted.Sort();
+        return sorted;
+    }
+
+    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration)
+    {
+        await using var etcd = await EtcdProcess.StartAsync();
+        using var channel = GrpcChannel.ForAddress(etcd.ClientUrl, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
+        });
+        var kv = new KV.KVClient(channel);
+        // The same bytes the API server stores for one ConfigMap (its JSON), to a new key each time.
+        var value = ByteString.CopyFrom(ConfigMaps.Body("bench", "c-00-0000", valueBytes));
+        async Task<long> PutAsync(string prefix, TimeSpan length)
+        {
+            long puts = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, connections).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; clock.Elapsed < length; i++)
+                {
+                    await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"/registry/configmaps/bench/{prefix}{w}-{i}"), Value = value });
+                    if (clock.Elapsed <= length) Interlocked.Increment(ref puts);
+                }
+            })));
+            return puts;
+        }
+        await PutAsync("warm-", TimeSpan.FromSeconds(2));
+        var rate = await PutAsync("c-", duration) / duration.TotalSeconds;
+        Console.WriteLine($"etcd 3.4 (raw put, gRPC): {rate:F0} puts/s ({connections} concurrent, {value.Length} B values, {duration.TotalSeconds:F0} s)");
+        return rate;
+    }
+}
