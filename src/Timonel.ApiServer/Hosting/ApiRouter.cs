@@ -14,7 +14,7 @@ namespace Timonel.ApiServer.Hosting;
 /// then goes to discovery, OpenAPI or the resource handler.
 /// </summary>
 public sealed class ApiRouter(ApiContext api, Authenticator authenticator, ResourceHandler resources,
-    DiscoveryDocuments discovery, OpenApiDocuments openApi, Func<bool> isReady)
+    DiscoveryDocuments discovery, OpenApiDocuments openApi, Func<bool> isReady, string caPem)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -23,6 +23,13 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
         if (segments.Length >= 1 && segments[0] is "healthz" or "livez" or "readyz")
         {
             await HealthAsync(context, segments[0]);
+            return;
+        }
+        if (path == "/cacerts")
+        {
+            // The cluster CA, public, so joining agents can check it against their token's hash.
+            context.Response.ContentType = "application/x-pem-file";
+            await context.Response.WriteAsync(caPem, context.RequestAborted);
             return;
         }
         if (path == "/version" || path == "/version/")

@@ -71,7 +71,7 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
         builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated()));
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
-            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true));
+            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates.CaPem));
         var app = builder.Build();
         var router = app.Services.GetRequiredService<ApiRouter>();
         app.Run(router.HandleAsync);

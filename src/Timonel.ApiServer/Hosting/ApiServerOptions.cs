@@ -17,6 +17,9 @@ public sealed record ApiServerOptions
     /// <summary>Extra names and addresses for the serving certificate.</summary>
     public IReadOnlyList<string> ExtraSans { get; init; } = [];
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>The agents' join secret (`--token`); generated and kept in the data dir when absent.</summary>
+    public string? JoinSecret { get; init; }
 }
 
 /// <summary>An IPv4 CIDR block.</summary>

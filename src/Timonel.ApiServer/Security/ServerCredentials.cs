@@ -21,6 +21,9 @@ public sealed class ServerCredentials
     public string AdminToken { get; }
     public string KubeconfigPath { get; }
 
+    /// <summary>The join token agents use (k3s format, with the CA hash); its secret authenticates them.</summary>
+    public Api.Join.JoinToken JoinToken { get; private set; } = null!;
+
     public static ServerCredentials LoadOrCreate(ApiServerOptions options)
     {
         var serverDir = Path.Combine(options.DataDir, "server");
@@ -35,7 +38,13 @@ public sealed class ServerCredentials
         var host = bind is "0.0.0.0" or "::" ? "127.0.0.1" : bind;
         var kubeconfigPath = Path.Combine(options.DataDir, "kubeconfig");
         Kubeconfig.Write(kubeconfigPath, $"https://{host}:{options.Port}", certs.CaPem, adminToken);
-        return new(certs, tokens, adminToken, kubeconfigPath);
+        var secret = options.JoinSecret is { Length: > 0 } given
+            ? Api.Join.JoinToken.Parse(given).Secret
+            : ReadOrCreateSecret(Path.Combine(serverDir, "join-secret"));
+        var join = Api.Join.JoinToken.Create(certs.CaPem, secret);
+        File.WriteAllText(Path.Combine(serverDir, "token"), join + "\n");
+        tokens.Add(secret, new UserInfo("system:node-joiner", ["system:nodes", "system:bootstrappers", "system:authenticated"]));
+        return new(certs, tokens, adminToken, kubeconfigPath) { JoinToken = join };
     }
 
     /// <summary>

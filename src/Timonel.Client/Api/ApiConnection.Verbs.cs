@@ -65,7 +65,7 @@ public sealed partial class ApiConnection
     /// null when it returns a success Status. propagation: "Foreground", "Background", "Orphan".
     /// </summary>
     public Task<ApiResult<T>> DeleteAsync<T>(string? ns, string name, string? propagation = null,
-        string? preconditionUid = null, CancellationToken ct = default)
+        string? preconditionUid = null, CancellationToken ct = default, long? gracePeriodSeconds = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
         var options = new V1DeleteOptions
@@ -73,6 +73,7 @@ public sealed partial class ApiConnection
             ApiVersion = "v1",
             Kind = "DeleteOptions",
             PropagationPolicy = propagation,
+            GracePeriodSeconds = gracePeriodSeconds,
             Preconditions = preconditionUid is null ? null : new V1Preconditions { Uid = preconditionUid },
         };
         return SendAsync<T>(HttpMethod.Delete, ResourceTable.PathOf(ResourceTable.For<T>(), ns, name), Json(options), "Status", ct);

@@ -61,8 +61,7 @@ internal static class ServerCommand
         {
             return CommandLine.Fail($"another timonel server is already running on data dir {dataDir}");
         }
-        var joinToken = token ?? Timonel.ApiServer.Security.ServerCredentials.ReadOrCreateSecret(Path.Combine(dataDir, "server", "token"));
-        _ = joinToken;
+        options = options with { JoinSecret = token };
 
         using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
         var log = loggerFactory.CreateLogger("timonel.server");

@@ -1,0 +1,16 @@
+namespace Timonel.Kubelet.Simulated;
+
+/// <summary>Settings of a fleet of simulated nodes (`timonel agent --simulated`).</summary>
+public sealed record SimulatedNodeOptions
+{
+    public int Nodes { get; init; } = 1;
+    public string NamePrefix { get; init; } = "sim-";
+    public string Cpu { get; init; } = "4";
+    public string Memory { get; init; } = "32Gi";
+    public int MaxPods { get; init; } = 110;
+    /// <summary>How often each node's Lease is renewed (the kubelet's default is 10 s).</summary>
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>How often the nodes' Ready condition heartbeat is refreshed.</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+}
