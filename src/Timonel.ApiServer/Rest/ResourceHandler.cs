@@ -37,7 +37,15 @@ public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter t
         {
             return null;
         }
-        var (nsObj, _) = await api.Namespaces.GetAsync(null, ns, ct);
+        // The namespaces' watch cache answers almost always; a namespace created a moment ago may
+        // not have reached it yet, so a miss is checked against the store.
+        var cache = api.CacheFor(api.Namespaces.Resource);
+        await cache.ReadyAsync(ct);
+        var nsObj = cache.TryGet(api.Namespaces.Key(null, ns));
+        if (nsObj is null)
+        {
+            (nsObj, _) = await api.Namespaces.GetAsync(null, ns, ct);
+        }
         if (nsObj is null)
         {
             return ApiError.NotFound("namespaces", ns);

@@ -90,6 +90,15 @@ public sealed class WatchCache : IAsyncDisposable
         }
     }
 
+    /// <summary>The cached object at a key, or null (also when the cache has not caught up yet).</summary>
+    public JsonObject? TryGet(string key)
+    {
+        lock (_lock)
+        {
+            return _objects.GetValueOrDefault(key);
+        }
+    }
+
     /// <summary>The revision the cache is current at (for bookmarks).</summary>
     public long Revision { get { lock (_lock) return _revision; } }
 
@@ -121,20 +130,14 @@ public sealed class WatchCache : IAsyncDisposable
 
     private async Task<long> FillAsync(CancellationToken ct)
     {
+        // One unpaged read of the newest state: consistent, and answered from the store's current
+        // table (paging at a fixed revision would read the history log page by page).
         var fresh = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
-        var start = _prefix;
-        var end = KeyRange.PrefixEnd(_prefix);
-        long revision = 0;
-        while (true)
+        var page = await _store.RangeAsync(RangeRequest.Prefix(_prefix), ct);
+        var revision = page.Revision;
+        foreach (var kv in page.Items)
         {
-            var page = await _store.RangeAsync(new RangeRequest(start, end, revision, 1000), ct);
-            revision = page.Revision;
-            foreach (var kv in page.Items)
-            {
-                fresh[kv.Key] = CachedEvent.Materialize(ObjectCodec.Decode(kv));
-            }
-            if (!page.More || page.Items.Count == 0) break;
-            start = KeyRange.After(page.Items[^1].Key);
+            fresh[kv.Key] = CachedEvent.Materialize(ObjectCodec.Decode(kv));
         }
         lock (_lock)
         {
