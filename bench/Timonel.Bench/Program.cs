@@ -1,5 +1,6 @@
 // Benchmarks are run by hand and reported in docs/benchmarks.md; they are never timed assertions.
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
+using Timonel.Bench.Scheduler;
 using Timonel.Bench.Storage;
 
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
@@ -7,6 +8,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["storage-write"] = StorageWriteBench.RunAsync,
     ["watch-latency"] = WatchLatencyBench.RunAsync,
     ["reopen"] = ReopenBench.RunAsync,
+    ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -6,7 +6,10 @@ public sealed record SchedulerOptions
     /// <summary>0 = adaptive (50% - nodes/125, at least 5%); otherwise 1..100.</summary>
     public int PercentageOfNodesToScore { get; init; }
 
-    /// <summary>Below this many nodes filtering and scoring run on the calling thread.</summary>
+    /// <summary>
+    /// Filtering fans out over threads when at least this many feasible nodes are wanted, scoring
+    /// when at least this many nodes are feasible; below, the calling thread does it.
+    /// </summary>
     public int ParallelThreshold { get; init; } = 512;
 
     /// <summary>How long an assumed pod counts after its binding finished without confirmation.</summary>

@@ -42,9 +42,20 @@ public sealed partial class SchedulingAlgorithm
                 marks[i] = status.Code == StatusCode.Error ? Errored : Rejected;
             }
         }
-        if (n >= _options.ParallelThreshold)
+        // Parallel only when the guaranteed work (nodes to find) is large: with cheap filters the
+        // fan-out costs more than it saves, and past toFind every examined node is wasted. Chunks
+        // keep the per-node overhead to one volatile read.
+        if (toFind >= _options.ParallelThreshold)
         {
-            Parallel.For(0, n, Check);
+            var chunk = Math.Max(64, toFind / (2 * Environment.ProcessorCount));
+            Parallel.For(0, (n + chunk - 1) / chunk, c =>
+            {
+                var end = Math.Min(n, (c + 1) * chunk);
+                for (var i = c * chunk; i < end && Volatile.Read(ref found) < toFind; i++)
+                {
+                    Check(i);
+                }
+            });
         }
         else
         {

@@ -23,6 +23,10 @@ public sealed class SchedulerCache
     private long _generation;
     private Snapshot _snapshot = Cache.Snapshot.Empty;
     private List<string> _order = [];
+    private Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _dirty = new(StringComparer.Ordinal);
+    private int _podsWithAffinity;
+    private int _podsWithRequiredAnti;
     private bool _orderChanged;
     private bool _imagesChanged;
 
@@ -41,6 +45,7 @@ public sealed class SchedulerCache
             {
                 CountImages(old, -1);
                 _nodes[name] = old.WithNode(node, ++_generation);
+                _dirty.Add(name);
                 if (old.Node is null)
                 {
                     _orderChanged = true;
@@ -171,24 +176,36 @@ public sealed class SchedulerCache
             {
                 return _snapshot;
             }
+            NodeInfo[] nodes;
             if (_orderChanged)
             {
                 _order = _nodes.Values.Where(n => n.Node is not null).Select(n => n.Name).Order(StringComparer.Ordinal).ToList();
+                // A new dictionary, never a mutated one: older snapshots keep theirs.
+                _index = new Dictionary<string, int>(_order.Count, StringComparer.Ordinal);
+                nodes = new NodeInfo[_order.Count];
+                for (var i = 0; i < nodes.Length; i++)
+                {
+                    nodes[i] = _nodes[_order[i]];
+                    _index[_order[i]] = i;
+                }
                 _orderChanged = false;
             }
-            var previous = _snapshot.Nodes;
-            var nodes = new NodeInfo[_order.Count];
-            var byName = new Dictionary<string, NodeInfo>(_order.Count, StringComparer.Ordinal);
-            for (var i = 0; i < nodes.Length; i++)
+            else
             {
-                var current = _nodes[_order[i]];
-                // Reuse the previous reference when unchanged: keeps the copy to one pointer per node.
-                nodes[i] = i < previous.Length && previous[i].Name == current.Name && previous[i].Generation == current.Generation ? previous[i] : current;
-                byName[nodes[i].Name] = nodes[i];
+                // Same node set: copy the references and replace only the nodes that changed.
+                nodes = (NodeInfo[])_snapshot.Nodes.Clone();
+                foreach (var name in _dirty)
+                {
+                    if (_index.TryGetValue(name, out var i) && _nodes.TryGetValue(name, out var current))
+                    {
+                        nodes[i] = current;
+                    }
+                }
             }
+            _dirty.Clear();
             var images = _imagesChanged ? new Dictionary<string, int>(_imageCounts, StringComparer.Ordinal) : _snapshot.ImageNodeCounts;
             _imagesChanged = false;
-            _snapshot = new Cache.Snapshot(nodes, byName, images, _generation);
+            _snapshot = new Cache.Snapshot(nodes, _index, images, _generation, _podsWithAffinity > 0, _podsWithRequiredAnti > 0);
             return _snapshot;
         }
     }
@@ -198,6 +215,8 @@ public sealed class SchedulerCache
         var node = _nodes.TryGetValue(pod.NodeName, out var n) ? n : NodeInfo.Empty(pod.NodeName, _generation);
         _nodes[pod.NodeName] = node.WithPod(pod, ++_generation);
         _pods[pod.Key] = pod;
+        _dirty.Add(pod.NodeName);
+        CountAffinity(pod, +1);
     }
 
     private void RemoveLocked(string key)
@@ -207,6 +226,8 @@ public sealed class SchedulerCache
             return;
         }
         var updated = node.WithoutPod(key, ++_generation);
+        _dirty.Add(node.Name);
+        CountAffinity(pod, -1);
         if (updated.Node is null && updated.Pods.Length == 0)
         {
             _nodes.Remove(node.Name);
@@ -215,6 +236,12 @@ public sealed class SchedulerCache
         {
             _nodes[node.Name] = updated;
         }
+    }
+
+    private void CountAffinity(PodInfo pod, int delta)
+    {
+        _podsWithAffinity += pod.HasAffinityConstraints ? delta : 0;
+        _podsWithRequiredAnti += pod.HasRequiredAntiAffinity ? delta : 0;
     }
 
     private void CountImages(NodeInfo node, int delta)

@@ -6,19 +6,26 @@ namespace Timonel.Scheduler.Cache;
 /// </summary>
 public sealed class Snapshot
 {
-    private readonly Dictionary<string, NodeInfo> _byName;
+    private readonly IReadOnlyDictionary<string, int> _index;
+    private readonly bool _anyAffinityPods;
+    private readonly bool _anyRequiredAntiAffinityPods;
     private NodeInfo[]? _withAffinity;
     private NodeInfo[]? _withRequiredAnti;
 
-    internal Snapshot(NodeInfo[] nodes, Dictionary<string, NodeInfo> byName, IReadOnlyDictionary<string, int> imageNodeCounts, long generation)
+    /// <param name="index">Node name to position in <paramref name="nodes"/>; shared between
+    /// snapshots while the node set is unchanged, so it must never be mutated.</param>
+    internal Snapshot(NodeInfo[] nodes, IReadOnlyDictionary<string, int> index, IReadOnlyDictionary<string, int> imageNodeCounts,
+        long generation, bool anyAffinityPods, bool anyRequiredAntiAffinityPods)
     {
         Nodes = nodes;
-        _byName = byName;
+        _index = index;
         ImageNodeCounts = imageNodeCounts;
         Generation = generation;
+        _anyAffinityPods = anyAffinityPods;
+        _anyRequiredAntiAffinityPods = anyRequiredAntiAffinityPods;
     }
 
-    public static Snapshot Empty { get; } = new([], new(StringComparer.Ordinal), new Dictionary<string, int>(), 0);
+    public static Snapshot Empty { get; } = new([], new Dictionary<string, int>(), new Dictionary<string, int>(), 0, false, false);
 
     /// <summary>Nodes known to the API (pods on unknown nodes are not schedulable targets), in a stable order.</summary>
     public NodeInfo[] Nodes { get; }
@@ -28,14 +35,14 @@ public sealed class Snapshot
 
     public long Generation { get; }
 
-    public NodeInfo? Get(string name) => _byName.TryGetValue(name, out var n) ? n : null;
+    public NodeInfo? Get(string name) => _index.TryGetValue(name, out var i) ? Nodes[i] : null;
 
     /// <summary>Nodes with at least one pod that has (anti-)affinity terms; computed on first use.</summary>
-    public NodeInfo[] NodesWithAffinityPods => _withAffinity ??= Array.FindAll(Nodes, n => n.PodsWithAffinity.Length > 0);
+    public NodeInfo[] NodesWithAffinityPods => _withAffinity ??= _anyAffinityPods ? Array.FindAll(Nodes, n => n.PodsWithAffinity.Length > 0) : [];
 
     /// <summary>Nodes with at least one pod with required anti-affinity; computed on first use.</summary>
     public NodeInfo[] NodesWithRequiredAntiAffinityPods =>
-        _withRequiredAnti ??= Array.FindAll(Nodes, n => n.PodsWithRequiredAntiAffinity.Length > 0);
+        _withRequiredAnti ??= _anyRequiredAntiAffinityPods ? Array.FindAll(Nodes, n => n.PodsWithRequiredAntiAffinity.Length > 0) : [];
 
     /// <summary>
     /// A snapshot built directly from nodes (tests, benchmarks, preemption what-ifs); the cache
@@ -44,7 +51,11 @@ public sealed class Snapshot
     public static Snapshot From(IEnumerable<NodeInfo> nodes)
     {
         var list = nodes.Where(n => n.Node is not null).ToArray();
-        var byName = list.ToDictionary(n => n.Name, StringComparer.Ordinal);
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < list.Length; i++)
+        {
+            index[list[i].Name] = i;
+        }
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var n in list)
         {
@@ -53,6 +64,7 @@ public sealed class Snapshot
                 counts[image] = counts.GetValueOrDefault(image) + 1;
             }
         }
-        return new Snapshot(list, byName, counts, list.Length == 0 ? 0 : list.Max(n => n.Generation));
+        return new Snapshot(list, index, counts, list.Length == 0 ? 0 : list.Max(n => n.Generation),
+            list.Any(n => n.PodsWithAffinity.Length > 0), list.Any(n => n.PodsWithRequiredAntiAffinity.Length > 0));
     }
 }
