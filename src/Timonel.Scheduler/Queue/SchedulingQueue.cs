@@ -21,6 +21,10 @@ public sealed class SchedulingQueue
     private readonly Dictionary<string, QueuedPod> _activeByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QueuedPod> _backoff = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QueuedPod> _unschedulable = new(StringComparer.Ordinal);
+    // Expiry orders, with lazy deletion: an entry counts only while its pod is still in that place
+    // with the same time, so moves and deletions never search these.
+    private readonly PriorityQueue<QueuedPod, DateTimeOffset> _backoffByExpiry = new();
+    private readonly Queue<(QueuedPod Pod, DateTimeOffset Since)> _unschedulableByAge = new();
     private readonly Dictionary<string, QueuedPod> _inFlight = new(StringComparer.Ordinal);
     private readonly HashSet<string> _deletedInFlight = new(StringComparer.Ordinal);
     private long _sequence;
@@ -128,12 +132,13 @@ public sealed class SchedulingQueue
             pod.LastFailure = now;
             if (_moveRequestCycle >= pod.Cycle)
             {
-                _backoff[pod.Pod.Key] = pod;
+                PushBackoff(pod);
             }
             else
             {
                 pod.UnschedulableSince = now;
                 _unschedulable[pod.Pod.Key] = pod;
+                _unschedulableByAge.Enqueue((pod, now));
             }
         }
     }
@@ -146,7 +151,7 @@ public sealed class SchedulingQueue
             if (FinishInFlight(pod))
             {
                 pod.LastFailure = _time.GetUtcNow();
-                _backoff[pod.Pod.Key] = pod;
+                PushBackoff(pod);
             }
         }
     }
@@ -217,7 +222,7 @@ public sealed class SchedulingQueue
     {
         if (BackoffExpiry(pod) > _time.GetUtcNow())
         {
-            _backoff[pod.Pod.Key] = pod;
+            PushBackoff(pod);
         }
         else
         {
@@ -233,29 +238,35 @@ public sealed class SchedulingQueue
         _activeByKey[pod.Pod.Key] = pod;
     }
 
+    private void PushBackoff(QueuedPod pod)
+    {
+        _backoff[pod.Pod.Key] = pod;
+        _backoffByExpiry.Enqueue(pod, BackoffExpiry(pod));
+    }
+
+    /// <summary>Moves pods whose backoff ended, and pods unschedulable for too long, to active.</summary>
     private void FlushLocked()
     {
         var now = _time.GetUtcNow();
-        List<QueuedPod>? ready = null;
-        foreach (var pod in _backoff.Values)
+        while (_backoffByExpiry.TryPeek(out var pod, out var expiry) && expiry <= now)
         {
-            if (BackoffExpiry(pod) <= now)
+            _backoffByExpiry.Dequeue();
+            if (_backoff.TryGetValue(pod.Pod.Key, out var current) && ReferenceEquals(current, pod) && BackoffExpiry(pod) == expiry)
             {
-                (ready ??= []).Add(pod);
+                _backoff.Remove(pod.Pod.Key);
+                PushActive(pod);
             }
         }
-        foreach (var pod in _unschedulable.Values)
+        // Entries were enqueued in time order, so the oldest is first.
+        while (_unschedulableByAge.TryPeek(out var entry) && now - entry.Since >= _options.MaxInUnschedulable)
         {
-            if (now - pod.UnschedulableSince >= _options.MaxInUnschedulable)
+            _unschedulableByAge.Dequeue();
+            var (pod, since) = entry;
+            if (_unschedulable.TryGetValue(pod.Pod.Key, out var current) && ReferenceEquals(current, pod) && pod.UnschedulableSince == since)
             {
-                (ready ??= []).Add(pod);
+                _unschedulable.Remove(pod.Pod.Key);
+                PushActive(pod);
             }
-        }
-        foreach (var pod in ready ?? [])
-        {
-            _backoff.Remove(pod.Pod.Key);
-            _unschedulable.Remove(pod.Pod.Key);
-            PushActive(pod);
         }
     }
 }
