@@ -28,7 +28,7 @@ public sealed class PodScheduler
         _time = time;
         _sink = sink;
         _profile = profile ?? Profile.Default();
-        _algorithm = new SchedulingAlgorithm(_profile, options, random ?? new Random());
+        _algorithm = new SchedulingAlgorithm(_profile, options, random ?? new Random(), Nominator);
         Cache = new SchedulerCache(time, options.AssumedPodTtl);
         Queue = new SchedulingQueue(time, options);
     }
@@ -36,6 +36,9 @@ public sealed class PodScheduler
     public SchedulerCache Cache { get; }
 
     public SchedulingQueue Queue { get; }
+
+    /// <summary>Pods waiting for preemption victims to leave, and the nodes reserved for them.</summary>
+    public Nominator Nominator { get; } = new();
 
     public void OnNodeAdded(V1Node node)
     {
@@ -59,15 +62,21 @@ public sealed class PodScheduler
         if (info.NodeName.Length > 0)
         {
             Queue.Delete(info.Key);
+            Nominator.Remove(info.Key);
             Cache.AddOrUpdatePod(pod);
         }
         else if (IsPendingForUs(pod))
         {
+            if (!string.IsNullOrEmpty(pod.Status?.NominatedNodeName))
+            {
+                Nominator.Nominate(info, pod.Status.NominatedNodeName);
+            }
             Queue.Update(info);
         }
         else
         {
             Queue.Delete(info.Key);
+            Nominator.Remove(info.Key);
         }
     }
 
@@ -75,6 +84,7 @@ public sealed class PodScheduler
     {
         var key = new PodInfo(pod).Key;
         Queue.Delete(key);
+        Nominator.Remove(key);
         if (!string.IsNullOrEmpty(pod.Spec?.NodeName) || Cache.IsAssumed(key))
         {
             Cache.RemovePod(key);
@@ -101,6 +111,7 @@ public sealed class PodScheduler
         if (result.Host is { } host)
         {
             Cache.AssumePod(pod, host);
+            Nominator.Remove(pod.Key);
             lock (_bindingLock)
             {
                 _binding[pod.Key] = queued;
@@ -110,6 +121,11 @@ public sealed class PodScheduler
         else
         {
             var failure = result.Failure!;
+            if (failure.NominatedNode is { } nominated)
+            {
+                // Reserve the room now; the victims' deletions arrive later.
+                Nominator.Nominate(pod, nominated);
+            }
             if (failure.IsError)
             {
                 Queue.AddBackoff(queued);

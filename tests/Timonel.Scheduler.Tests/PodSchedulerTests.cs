@@ -88,6 +88,26 @@ public class PodSchedulerTests
     }
 
     [Fact]
+    public void The_nominated_node_is_reserved_for_the_preemptor()
+    {
+        var s = NewScheduler();
+        s.OnNodeAdded(Make.Node("n1", cpu: "1"));
+        var low = Make.Pod("low", "1", node: "n1", priority: 1);
+        s.OnPodAdded(low);
+        s.OnPodAdded(Make.Pod("vip", "1", priority: 1000));
+        Assert.Equal("n1", Assert.IsType<PodUnschedulable>(s.ScheduleOne()).NominatedNode);
+        // The wiring evicts the victim; a mid-priority pod arrives before the preemptor's retry.
+        s.OnPodDeleted(low);
+        s.OnPodAdded(Make.Pod("mid", "1", priority: 10));
+        var mid = Assert.IsType<PodUnschedulable>(s.ScheduleOne());
+        Assert.Equal("mid", mid.Pod.Metadata.Name);
+        Assert.StartsWith("0/1 nodes are available: 1 Insufficient cpu.", mid.Message);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var vip = Assert.IsType<BindPod>(s.ScheduleOne());
+        Assert.Equal(("vip", "n1"), (vip.Pod.Metadata.Name, vip.NodeName));
+    }
+
+    [Fact]
     public void Pods_for_other_schedulers_are_ignored()
     {
         var s = NewScheduler();

@@ -18,14 +18,16 @@ public sealed partial class SchedulingAlgorithm : IFilterRunner
     private readonly SchedulerOptions _options;
     private readonly Random _random;
     private readonly IReadOnlyList<IPreFilterExtensions> _extensions;
+    private readonly Nominator _nominator;
     private int _nextStartIndex;
 
-    public SchedulingAlgorithm(Profile profile, SchedulerOptions options, Random random)
+    public SchedulingAlgorithm(Profile profile, SchedulerOptions options, Random random, Nominator? nominator = null)
     {
         _profile = profile;
         _options = options.Validated();
         _random = random;
         _extensions = profile.PreFilterExtensions;
+        _nominator = nominator ?? new Nominator();
     }
 
     public ScheduleResult Schedule(PodInfo pod, Snapshot snapshot)
@@ -53,6 +55,11 @@ public sealed partial class SchedulingAlgorithm : IFilterRunner
                 return Unschedulable(state, pod, snapshot, statuses, status.Message);
             }
         }
+        // A pod nominated by an earlier preemption tries its node first: the victims made room there.
+        if (NominatedNodeFits(state, pod, snapshot) is { } nominated)
+        {
+            return new ScheduleResult(nominated, 1, 1, null);
+        }
         var candidates = state.PreFilterNodeNames is { } names ? Array.FindAll(snapshot.Nodes, n => names.Contains(n.Name)) : snapshot.Nodes;
         var (feasible, feasibleCount, rejected, statusMap, error) = FindFeasible(state, pod, candidates, rotate: candidates.Length == all);
         try
@@ -79,8 +86,58 @@ public sealed partial class SchedulingAlgorithm : IFilterRunner
         }
     }
 
-    /// <summary>Runs the filters in profile order; the first rejection decides.</summary>
+    /// <summary>
+    /// Filters <paramref name="node"/> as it will be once the pods nominated to it with priority
+    /// at least the pod's run there, and as it is now (a nominated pod might be what satisfies an
+    /// affinity term, and it may never arrive); both must pass.
+    /// </summary>
     public Status RunFilters(CycleState state, PodInfo pod, NodeInfo node)
+    {
+        if (!_nominator.IsEmpty)
+        {
+            var nominated = _nominator.On(node.Name);
+            if (!nominated.IsEmpty)
+            {
+                var withNominated = node;
+                CycleState? nominatedState = null;
+                foreach (var other in nominated)
+                {
+                    if (other.Key != pod.Key && other.Priority >= pod.Priority)
+                    {
+                        nominatedState ??= state.Clone();
+                        withNominated = withNominated.WithPod(other.OnNode(node.Name), node.Generation);
+                        RunAddPod(nominatedState, pod, other, withNominated);
+                    }
+                }
+                if (nominatedState is not null)
+                {
+                    var status = RunFiltersOnly(nominatedState, pod, withNominated);
+                    if (!status.IsSuccess)
+                    {
+                        return status;
+                    }
+                }
+            }
+        }
+        return RunFiltersOnly(state, pod, node);
+    }
+
+    private string? NominatedNodeFits(CycleState state, PodInfo pod, Snapshot snapshot)
+    {
+        var name = _nominator.NodeOf(pod.Key) ?? pod.Pod.Status?.NominatedNodeName;
+        if (string.IsNullOrEmpty(name) || snapshot.Get(name) is not { } node)
+        {
+            return null;
+        }
+        if (state.PreFilterNodeNames is { } names && !names.Contains(name))
+        {
+            return null;
+        }
+        return RunFilters(state, pod, node).IsSuccess ? name : null;
+    }
+
+    /// <summary>Runs the filters in profile order; the first rejection decides.</summary>
+    private Status RunFiltersOnly(CycleState state, PodInfo pod, NodeInfo node)
     {
         foreach (var plugin in _profile.Filter)
         {
