@@ -2,6 +2,7 @@ using k8s.Models;
 using Timonel.Scheduler.Algorithm;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
+using Timonel.Scheduler.Plugins.PodTopologySpread;
 using Timonel.Scheduler.Queue;
 
 namespace Timonel.Scheduler;
@@ -27,7 +28,7 @@ public sealed class PodScheduler
         options = options.Validated();
         _time = time;
         _sink = sink;
-        _profile = profile ?? Profile.Default();
+        _profile = profile ?? Profile.Default(workloads: Workloads);
         _algorithm = new SchedulingAlgorithm(_profile, options, random ?? new Random(), Nominator);
         Cache = new SchedulerCache(time, options.AssumedPodTtl);
         Queue = new SchedulingQueue(time, options);
@@ -36,6 +37,12 @@ public sealed class PodScheduler
     public SchedulerCache Cache { get; }
 
     public SchedulingQueue Queue { get; }
+
+    /// <summary>
+    /// Service and controller selectors for the default spreading of a workload's pods across
+    /// hosts and zones; the wiring feeds it from Service/ReplicaSet/StatefulSet informers.
+    /// </summary>
+    public WorkloadSelectors Workloads { get; } = new();
 
     /// <summary>Pods waiting for preemption victims to leave, and the nodes reserved for them.</summary>
     public Nominator Nominator { get; } = new();

@@ -103,4 +103,32 @@ public class PodTopologySpreadTests
         Assert.Equal(100, scores[2]);
         Assert.Equal(0, scores[3]);
     }
+
+    [Fact]
+    public void Pods_of_a_service_get_the_default_spreading_when_they_have_no_constraints()
+    {
+        var snapshot = Make.Snapshot(Nodes().Take(3), [Web("w1", "n1"), Web("w2", "n2")]);
+        var workloads = new WorkloadSelectors();
+        var plugin = new PodTopologySpreadPlugin(workloads);
+        var pod = new PodInfo(Make.Pod("p", labels: Make.Labels("app=web")));
+        long[] Scores()
+        {
+            var state = new CycleState(snapshot);
+            plugin.PreFilter(state, pod, snapshot);
+            plugin.PreScore(state, pod, snapshot, snapshot.Nodes);
+            var scores = snapshot.Nodes.Select(n => plugin.Score(state, pod, n)).ToArray();
+            plugin.NormalizeScore(state, pod, scores);
+            return scores;
+        }
+        // No workload owns the pod: no default constraints, no preference.
+        Assert.Equal([0L, 0L, 0L], Scores());
+        workloads.SetService("default", "web", Make.Labels("app=web"));
+        var scores = Scores();
+        Assert.Equal(100, scores[2]);
+        Assert.True(scores[0] < scores[2] && scores[1] < scores[2], string.Join(",", scores));
+        // A service in another namespace does not own it.
+        workloads.SetService("default", "web", null);
+        workloads.SetService("other", "web", Make.Labels("app=web"));
+        Assert.Equal([0L, 0L, 0L], Scores());
+    }
 }

@@ -39,12 +39,13 @@ public sealed class Profile
     /// PodTopologySpread 2, InterPodAffinity 2, NodeResourcesFit 1, BalancedAllocation 1,
     /// ImageLocality 1; PostFilter DefaultPreemption.
     /// </summary>
-    public static Profile Default(string schedulerName = "default-scheduler")
+    /// <param name="workloads">Selectors for the system default spreading; null leaves it off.</param>
+    public static Profile Default(string schedulerName = "default-scheduler", WorkloadSelectors? workloads = null)
     {
         var taints = new TaintTolerationPlugin();
         var nodeAffinity = new NodeAffinityPlugin();
         var fit = new NodeResourcesFitPlugin();
-        var spread = new PodTopologySpreadPlugin();
+        var spread = new PodTopologySpreadPlugin(workloads);
         var interPod = new InterPodAffinityPlugin();
         return new Profile
         {

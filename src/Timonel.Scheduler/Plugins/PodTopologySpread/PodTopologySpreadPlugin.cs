@@ -14,6 +14,11 @@ public sealed partial class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterP
     public const string ErrReasonNodeLabelNotMatch = ErrReasonConstraintsNotMatch + " (missing required label)";
     private const string FilterKey = "PreFilterPodTopologySpread";
 
+    private readonly WorkloadSelectors? _defaults;
+
+    /// <param name="defaults">Workload selectors for the system default constraints; null disables them.</param>
+    public PodTopologySpreadPlugin(WorkloadSelectors? defaults = null) => _defaults = defaults;
+
     public string Name => "PodTopologySpread";
 
     public Status PreFilter(CycleState state, PodInfo pod, Snapshot snapshot)

@@ -21,7 +21,7 @@ public sealed partial class PodTopologySpreadPlugin : IPreScorePlugin, IScorePlu
 
     public Status PreScore(CycleState state, PodInfo pod, Snapshot snapshot, IReadOnlyList<NodeInfo> feasible)
     {
-        var constraints = SpreadConstraint.From(pod, hard: false);
+        var constraints = SpreadConstraint.From(pod, hard: false, _defaults);
         if (constraints.Count == 0)
         {
             return Status.Success;

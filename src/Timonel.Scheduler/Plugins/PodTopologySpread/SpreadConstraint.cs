@@ -9,9 +9,25 @@ internal sealed record SpreadConstraint(string TopologyKey, int MaxSkew, int Min
 {
     public const string Hostname = "kubernetes.io/hostname";
 
-    public static List<SpreadConstraint> From(PodInfo pod, bool hard)
+    public const string Zone = "topology.kubernetes.io/zone";
+
+    /// <summary>
+    /// The pod's own constraints of one kind. A pod without any constraints gets the system
+    /// defaults when its workload's selector is known: hostname maxSkew 3 and zone maxSkew 5,
+    /// both ScheduleAnyway (so they only score).
+    /// </summary>
+    public static List<SpreadConstraint> From(PodInfo pod, bool hard, WorkloadSelectors? defaults = null)
     {
         var result = new List<SpreadConstraint>();
+        if (pod.Pod.Spec?.TopologySpreadConstraints is not { Count: > 0 })
+        {
+            if (!hard && defaults?.For(pod) is { } selector)
+            {
+                result.Add(new SpreadConstraint(Hostname, 3, 1, selector, false));
+                result.Add(new SpreadConstraint(Zone, 5, 1, selector, false));
+            }
+            return result;
+        }
         foreach (var c in pod.Pod.Spec?.TopologySpreadConstraints ?? [])
         {
             var isHard = c.WhenUnsatisfiable != "ScheduleAnyway";
