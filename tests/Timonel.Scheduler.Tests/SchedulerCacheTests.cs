@@ -82,3 +82,69 @@ public class SchedulerCacheTests
         Assert.Equal(1, cache.Current().ImageNodeCounts["app:1"]);
     }
 }
+
+public class SchedulerCacheEquivalenceTests
+{
+    /// <summary>
+    /// After any sequence of node and pod changes, the incrementally maintained snapshot equals one
+    /// built from scratch out of the same final objects.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Incremental_snapshot_matches_a_rebuild(int seed)
+    {
+        var random = new Random(seed);
+        var time = new FakeTime();
+        var cache = new SchedulerCache(time, TimeSpan.FromSeconds(30));
+        var nodes = new Dictionary<string, k8s.Models.V1Node>();
+        var pods = new Dictionary<string, k8s.Models.V1Pod>();
+        for (var step = 0; step < 2000; step++)
+        {
+            var node = $"n{random.Next(12)}";
+            var pod = $"p{random.Next(60)}";
+            switch (random.Next(6))
+            {
+                case 0:
+                    nodes[node] = Make.Node(node, cpu: $"{random.Next(1, 9)}");
+                    cache.AddOrUpdateNode(nodes[node]);
+                    break;
+                case 1:
+                    nodes.Remove(node);
+                    cache.RemoveNode(node);
+                    break;
+                case 2:
+                case 3:
+                    pods[pod] = Make.Pod(pod, $"{random.Next(1, 500)}m", node: node);
+                    cache.AddOrUpdatePod(pods[pod]);
+                    break;
+                case 4:
+                    pods.Remove(pod);
+                    cache.RemovePod("default/" + pod);
+                    break;
+                default:
+                    _ = cache.Current();
+                    break;
+            }
+            if (step % 50 == 0)
+            {
+                AssertSame(Make.Snapshot(nodes.Values, pods.Values), cache.Current());
+            }
+        }
+        AssertSame(Make.Snapshot(nodes.Values, pods.Values), cache.Current());
+    }
+
+    private static void AssertSame(Snapshot expected, Snapshot actual)
+    {
+        Assert.Equal(expected.Nodes.Select(n => n.Name).Order(), actual.Nodes.Select(n => n.Name).Order());
+        foreach (var e in expected.Nodes)
+        {
+            var a = actual.Get(e.Name)!;
+            Assert.Equal(e.Name, a.Name);
+            Assert.Equal(e.Allocatable.MilliCpu, a.Allocatable.MilliCpu);
+            Assert.Equal(e.Requested.MilliCpu, a.Requested.MilliCpu);
+            Assert.Equal(e.Pods.Select(p => p.Key).Order(), a.Pods.Select(p => p.Key).Order());
+        }
+    }
+}
