@@ -2,6 +2,7 @@ using k8s.Models;
 using Timonel.Scheduler.Algorithm;
 using Timonel.Scheduler.Cache;
 using Timonel.Scheduler.Framework;
+using Timonel.Scheduler.Plugins.DefaultPreemption;
 using Timonel.Scheduler.Plugins.PodTopologySpread;
 using Timonel.Scheduler.Queue;
 
@@ -28,7 +29,7 @@ public sealed class PodScheduler
         options = options.Validated();
         _time = time;
         _sink = sink;
-        _profile = profile ?? Profile.Default(workloads: Workloads);
+        _profile = profile ?? Profile.Default(workloads: Workloads, budgets: Budgets);
         _algorithm = new SchedulingAlgorithm(_profile, options, random ?? new Random(), Nominator);
         Cache = new SchedulerCache(time, options.AssumedPodTtl);
         Queue = new SchedulingQueue(time, options);
@@ -43,6 +44,9 @@ public sealed class PodScheduler
     /// hosts and zones; the wiring feeds it from Service/ReplicaSet/StatefulSet informers.
     /// </summary>
     public WorkloadSelectors Workloads { get; } = new();
+
+    /// <summary>PodDisruptionBudgets preemption tries not to break; fed from the PDB informer.</summary>
+    public DisruptionBudgets Budgets { get; } = new();
 
     /// <summary>Pods waiting for preemption victims to leave, and the nodes reserved for them.</summary>
     public Nominator Nominator { get; } = new();

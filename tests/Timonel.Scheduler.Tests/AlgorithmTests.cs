@@ -85,6 +85,46 @@ public class AlgorithmTests
         Assert.Equal(["default/p10"], result.Failure.Victims.Select(v => v.Key));
     }
 
+    private static k8s.Models.V1PodDisruptionBudget Budget(string app, int allowed) => new()
+    {
+        Metadata = new k8s.Models.V1ObjectMeta { Name = app, NamespaceProperty = "default" },
+        Spec = new k8s.Models.V1PodDisruptionBudgetSpec { Selector = new k8s.Models.V1LabelSelector { MatchLabels = Make.Labels("app=" + app) } },
+        Status = new k8s.Models.V1PodDisruptionBudgetStatus { DisruptionsAllowed = allowed },
+    };
+
+    [Fact]
+    public void Preemption_prefers_the_node_where_no_disruption_budget_breaks()
+    {
+        var snapshot = Make.Snapshot([Make.Node("a", cpu: "1"), Make.Node("b", cpu: "1")],
+        [
+            Make.Pod("guarded", "800m", node: "a", priority: 10, labels: Make.Labels("app=db")),
+            Make.Pod("free", "800m", node: "b", priority: 10, labels: Make.Labels("app=web")),
+        ]);
+        var budgets = new Plugins.DefaultPreemption.DisruptionBudgets();
+        var pod = new PodInfo(Make.Pod("urgent", "500m", priority: 1000));
+        // Without budgets both nodes tie and the first wins.
+        Assert.Equal("a", new SchedulingAlgorithm(Profile.Default(budgets: budgets), new SchedulerOptions(), new Random(1)).Schedule(pod, snapshot).Failure!.NominatedNode);
+        budgets.Set(Budget("db", 0));
+        var result = new SchedulingAlgorithm(Profile.Default(budgets: budgets), new SchedulerOptions(), new Random(1)).Schedule(pod, snapshot);
+        Assert.Equal("b", result.Failure!.NominatedNode);
+        Assert.Equal(["default/free"], result.Failure.Victims.Select(v => v.Key));
+    }
+
+    [Fact]
+    public void Preemption_reprieves_budget_protected_pods_first()
+    {
+        var snapshot = Make.Snapshot([Make.Node("a", cpu: "1")],
+        [
+            Make.Pod("p10", "400m", node: "a", priority: 10, labels: Make.Labels("app=db")),
+            Make.Pod("p20", "400m", node: "a", priority: 20, labels: Make.Labels("app=web")),
+        ]);
+        var budgets = new Plugins.DefaultPreemption.DisruptionBudgets();
+        budgets.Set(Budget("db", 0));
+        var result = new SchedulingAlgorithm(Profile.Default(budgets: budgets), new SchedulerOptions(), new Random(1))
+            .Schedule(new PodInfo(Make.Pod("urgent", "500m", priority: 1000)), snapshot);
+        Assert.Equal(["default/p20"], result.Failure!.Victims.Select(v => v.Key));
+    }
+
     [Fact]
     public void Preemption_policy_never_does_not_preempt()
     {

@@ -40,7 +40,8 @@ public sealed class Profile
     /// ImageLocality 1; PostFilter DefaultPreemption.
     /// </summary>
     /// <param name="workloads">Selectors for the system default spreading; null leaves it off.</param>
-    public static Profile Default(string schedulerName = "default-scheduler", WorkloadSelectors? workloads = null)
+    /// <param name="budgets">PodDisruptionBudgets for preemption; null means none.</param>
+    public static Profile Default(string schedulerName = "default-scheduler", WorkloadSelectors? workloads = null, DisruptionBudgets? budgets = null)
     {
         var taints = new TaintTolerationPlugin();
         var nodeAffinity = new NodeAffinityPlugin();
@@ -52,7 +53,7 @@ public sealed class Profile
             SchedulerName = schedulerName,
             PreFilter = [nodeAffinity, spread, interPod],
             Filter = [new NodeUnschedulablePlugin(), new NodeNamePlugin(), taints, nodeAffinity, new NodePortsPlugin(), fit, spread, interPod],
-            PostFilter = [new DefaultPreemptionPlugin()],
+            PostFilter = [new DefaultPreemptionPlugin(budgets)],
             PreScore = [interPod, spread],
             Score =
             [

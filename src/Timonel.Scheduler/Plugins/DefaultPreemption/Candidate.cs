@@ -3,7 +3,7 @@ using Timonel.Scheduler.Cache;
 namespace Timonel.Scheduler.Plugins.DefaultPreemption;
 
 /// <summary>A node where evicting <see cref="Victims"/> lets the pod fit.</summary>
-internal sealed record Candidate(NodeInfo Node, List<PodInfo> Victims)
+internal sealed record Candidate(NodeInfo Node, List<PodInfo> Victims, int BudgetViolations)
 {
     public int HighestVictimPriority => Victims.Count == 0 ? int.MinValue : Victims.Max(v => v.Priority);
 
@@ -25,7 +25,7 @@ internal sealed record Candidate(NodeInfo Node, List<PodInfo> Victims)
 internal static class CandidateOrder
 {
     /// <summary>
-    /// Fewest PodDisruptionBudget violations (none are tracked yet, so all tie), then the lowest
+    /// Fewest PodDisruptionBudget violations, then the lowest
     /// highest-victim priority, the lowest priority sum, the fewest victims, the latest start of
     /// the highest-priority victims; the first node in snapshot order wins remaining ties.
     /// </summary>
@@ -44,6 +44,10 @@ internal static class CandidateOrder
 
     private static bool Better(Candidate a, Candidate b)
     {
+        if (a.BudgetViolations != b.BudgetViolations)
+        {
+            return a.BudgetViolations < b.BudgetViolations;
+        }
         if (a.HighestVictimPriority != b.HighestVictimPriority)
         {
             return a.HighestVictimPriority < b.HighestVictimPriority;

@@ -15,6 +15,11 @@ public sealed class DefaultPreemptionPlugin : IPostFilterPlugin
     public const string NotHelpful = "Preemption is not helpful for scheduling";
     public const string NoVictims = "No preemption victims found for incoming pod";
 
+    private readonly DisruptionBudgets _budgets;
+
+    /// <param name="budgets">PodDisruptionBudgets to respect where possible; null means none.</param>
+    public DefaultPreemptionPlugin(DisruptionBudgets? budgets = null) => _budgets = budgets ?? new DisruptionBudgets();
+
     public string Name => "DefaultPreemption";
 
     public PostFilterResult PostFilter(CycleState state, PodInfo pod, Snapshot snapshot, NodeStatusMap filtered, IFilterRunner filters)
@@ -62,10 +67,11 @@ public sealed class DefaultPreemptionPlugin : IPostFilterPlugin
     }
 
     /// <summary>
-    /// Removes every lower-priority pod; if the pod then fits, adds them back most important first
-    /// (higher priority, then earlier start) as long as the pod still fits; the rest are victims.
+    /// Removes every lower-priority pod; if the pod then fits, adds them back as long as the pod
+    /// still fits: first the pods whose eviction would break a disruption budget, then the others,
+    /// each group most important first (higher priority, then earlier start). The rest are victims.
     /// </summary>
-    private static (Candidate? Candidate, Status Failure) SelectVictims(CycleState original, PodInfo pod, NodeInfo node, IFilterRunner filters)
+    private (Candidate? Candidate, Status Failure) SelectVictims(CycleState original, PodInfo pod, NodeInfo node, IFilterRunner filters)
     {
         var lower = node.Pods.Where(p => p.Priority < pod.Priority)
             .OrderByDescending(p => p.Priority).ThenBy(p => p.StartTime).ToList();
@@ -87,21 +93,30 @@ public sealed class DefaultPreemptionPlugin : IPostFilterPlugin
             return (null, fits);
         }
         var victims = new List<PodInfo>();
-        foreach (var p in lower)
+        var violations = 0;
+        var (violating, nonViolating) = _budgets.Split(lower);
+        bool Reprieve(PodInfo p)
         {
             var withBack = trial.WithPod(p, generation);
             filters.RunAddPod(state, pod, p, withBack);
             if (filters.RunFilters(state, pod, withBack).IsSuccess)
             {
                 trial = withBack;
+                return true;
             }
-            else
-            {
-                filters.RunRemovePod(state, pod, p, trial);
-                victims.Add(p);
-            }
+            filters.RunRemovePod(state, pod, p, trial);
+            victims.Add(p);
+            return false;
         }
-        return (new Candidate(node, victims), Status.Success);
+        foreach (var p in violating)
+        {
+            violations += Reprieve(p) ? 0 : 1;
+        }
+        foreach (var p in nonViolating)
+        {
+            Reprieve(p);
+        }
+        return (new Candidate(node, victims, violations), Status.Success);
     }
 
     private static void Count(Dictionary<string, int> reasons, string reason) =>
