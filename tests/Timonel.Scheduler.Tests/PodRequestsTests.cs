@@ -38,6 +38,18 @@ public class PodRequestsTests
     }
 
     [Fact]
+    public void Pod_level_requests_replace_the_containers_sum()
+    {
+        var pod = Make.Pod("p", "100m", "64Mi");
+        pod.Spec.Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2") } };
+        pod.Spec.Overhead = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m") };
+        var info = new PodInfo(pod);
+        Assert.Equal(2100, info.Requests.MilliCpu);
+        Assert.Equal(64L * 1024 * 1024, info.Requests.MemoryBytes);
+        Assert.Equal(2100, info.NonZeroRequests.MilliCpu);
+    }
+
+    [Fact]
     public void Missing_requests_count_as_defaults_only_for_scoring()
     {
         var pod = new PodInfo(Make.Pod("p"));

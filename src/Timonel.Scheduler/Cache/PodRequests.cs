@@ -10,6 +10,7 @@ internal static class PodRequests
     /// (sidecars, restartPolicy Always) start before and keep running, so they add to the
     /// containers and to every later init step; each ordinary init container runs alone with the
     /// sidecars started before it. The pod needs the largest of these phases, plus its overhead.
+    /// Pod-level requests, where given, replace the result for cpu and memory (before overhead).
     /// The non-zero variant substitutes 100m CPU / 200Mi memory for a container missing a request.
     /// </summary>
     public static (Resources Requests, Resources NonZero) Compute(V1PodSpec? spec)
@@ -44,6 +45,18 @@ internal static class PodRequests
             initPeak.SetMax(step);
         }
         total.SetMax(initPeak);
+        // Pod-level requests (spec.resources, cpu and memory only) replace the containers' sum.
+        if (spec?.Resources?.Requests is { } podLevel)
+        {
+            if (podLevel.TryGetValue(Resources.Cpu, out var cpu))
+            {
+                total.MilliCpu = Resources.MilliValue(cpu);
+            }
+            if (podLevel.TryGetValue(Resources.Memory, out var memory))
+            {
+                total.MemoryBytes = Resources.Value(memory);
+            }
+        }
         if (spec?.Overhead is { } overhead)
         {
             total.Add(overhead);
