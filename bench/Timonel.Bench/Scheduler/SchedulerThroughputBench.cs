@@ -7,7 +7,7 @@ namespace Timonel.Bench.Scheduler;
 
 /// <summary>
 /// Pods scheduled per second by the core alone (no API): N nodes of 32 cpu / 128Gi, M pending pods
-/// of 100m / 128Mi, each binding confirmed at once as the informer would. Flags: --nodes, --pods, --parallel-threshold.
+/// of 100m / 128Mi, each binding confirmed at once as the informer would. Flags: --nodes, --pods, --parallel-threshold, and --spread (zone maxSkew 1) or --anti-affinity (one per host) on every pod.
 /// </summary>
 internal static class SchedulerThroughputBench
 {
@@ -24,7 +24,7 @@ internal static class SchedulerThroughputBench
                 Bound++;
                 var key = $"{bind.Pod.Metadata.NamespaceProperty}/{bind.Pod.Metadata.Name}";
                 Scheduler!.BindingSucceeded(key);
-                var bound = new V1Pod { Metadata = bind.Pod.Metadata, Spec = new V1PodSpec { NodeName = bind.NodeName, Containers = bind.Pod.Spec.Containers } };
+                var bound = new V1Pod { Metadata = bind.Pod.Metadata, Spec = new V1PodSpec { NodeName = bind.NodeName, Containers = bind.Pod.Spec.Containers, Affinity = bind.Pod.Spec.Affinity, TopologySpreadConstraints = bind.Pod.Spec.TopologySpreadConstraints } };
                 Scheduler.OnPodUpdated(bound);
             }
             else
@@ -50,20 +50,31 @@ internal static class SchedulerThroughputBench
                 Status = new V1NodeStatus { Allocatable = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("32"), ["memory"] = new("128Gi"), ["pods"] = new("110") } },
             });
         }
+        var workload = args.Contains("--spread") ? "spread" : args.Contains("--anti-affinity") ? "anti-affinity" : "plain";
+        var selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["app"] = "bench" } };
         for (var i = 0; i < pods; i++)
         {
-            scheduler.OnPodAdded(new V1Pod
+            var pod = new V1Pod
             {
-                Metadata = new V1ObjectMeta { Name = $"pod-{i}", NamespaceProperty = "bench", Uid = $"uid-{i}" },
+                Metadata = new V1ObjectMeta { Name = $"pod-{i}", NamespaceProperty = "bench", Uid = $"uid-{i}", Labels = new Dictionary<string, string> { ["app"] = "bench" } },
                 Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "app:1", Resources = new V1ResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("128Mi") } } }] },
-            });
+            };
+            if (workload == "spread")
+            {
+                pod.Spec.TopologySpreadConstraints = [new V1TopologySpreadConstraint { MaxSkew = 1, TopologyKey = "topology.kubernetes.io/zone", WhenUnsatisfiable = "DoNotSchedule", LabelSelector = selector }];
+            }
+            else if (workload == "anti-affinity")
+            {
+                pod.Spec.Affinity = new V1Affinity { PodAntiAffinity = new V1PodAntiAffinity { RequiredDuringSchedulingIgnoredDuringExecution = [new V1PodAffinityTerm { TopologyKey = "kubernetes.io/hostname", LabelSelector = selector }] } };
+            }
+            scheduler.OnPodAdded(pod);
         }
         var watch = Stopwatch.StartNew();
         while (scheduler.ScheduleOne() is not null)
         {
         }
         watch.Stop();
-        Console.WriteLine($"nodes={nodes} pods={pods} bound={sink.Bound} failed={sink.Failed} seconds={watch.Elapsed.TotalSeconds:F2} pods/s={sink.Bound / watch.Elapsed.TotalSeconds:F0}");
+        Console.WriteLine($"workload={workload} nodes={nodes} pods={pods} bound={sink.Bound} failed={sink.Failed} seconds={watch.Elapsed.TotalSeconds:F2} pods/s={sink.Bound / watch.Elapsed.TotalSeconds:F0}");
         return Task.FromResult(sink.Failed == 0 ? 0 : 1);
     }
 

@@ -28,7 +28,7 @@ public sealed class AffinityTerm
 
     /// <summary>Whether <paramref name="pod"/> is one of the pods this term refers to.</summary>
     public bool Matches(PodInfo pod) =>
-        (Namespaces is null || Namespaces.Contains(pod.Namespace)) && Selector.Matches(pod.Labels);
+        (Namespaces is null || Namespaces.Contains(pod.Namespace)) && SelectorMatcher.Matches(Selector, pod.Labels);
 
     public static AffinityTerm[] Compile(string ownNamespace, IList<V1PodAffinityTerm>? terms)
     {

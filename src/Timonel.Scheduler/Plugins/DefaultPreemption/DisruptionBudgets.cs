@@ -59,7 +59,7 @@ public sealed class DisruptionBudgets
             var violates = false;
             foreach (var (key, budget) in budgets)
             {
-                if (budget.Namespace == pod.Namespace && budget.Selector.Matches(pod.Labels) && --remaining[key] < 0)
+                if (budget.Namespace == pod.Namespace && SelectorMatcher.Matches(budget.Selector, pod.Labels) && --remaining[key] < 0)
                 {
                     violates = true;
                 }

@@ -46,11 +46,16 @@ public sealed partial class InterPodAffinityPlugin : IPreFilterPlugin, IFilterPl
         {
             return Status.Success;
         }
-        foreach (var pair in s.ExistingAntiAffinity.Keys)
+        // Look the node's few labels up in the counts, not the counts (one per occupied domain,
+        // thousands with hostname terms) against the node.
+        if (s.ExistingAntiAffinity.Count > 0)
         {
-            if (node.Labels.TryGetValue(pair.Key, out var v) && v == pair.Value)
+            foreach (var (key, value) in node.Labels)
             {
-                return Status.Unschedulable(ErrReasonExistingAntiAffinity);
+                if (s.ExistingAntiAffinity.ContainsKey(new TopologyPair(key, value)))
+                {
+                    return Status.Unschedulable(ErrReasonExistingAntiAffinity);
+                }
             }
         }
         foreach (var term in pod.RequiredAntiAffinityTerms)

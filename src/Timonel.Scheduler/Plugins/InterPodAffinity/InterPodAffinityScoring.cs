@@ -56,9 +56,10 @@ public sealed partial class InterPodAffinityPlugin : IPreScorePlugin, IScorePlug
             return 0;
         }
         long sum = 0;
-        foreach (var (pair, weight) in scores)
+        // Each node label names at most one domain; the map may hold thousands (hostname terms).
+        foreach (var (key, value) in node.Labels)
         {
-            if (node.Labels.TryGetValue(pair.Key, out var v) && v == pair.Value)
+            if (scores.TryGetValue(new TopologyPair(key, value), out var weight))
             {
                 sum += weight;
             }

@@ -64,7 +64,7 @@ public sealed partial class PodTopologySpreadPlugin : IPreFilterPlugin, IFilterP
             {
                 return Status.Unresolvable(ErrReasonNodeLabelNotMatch);
             }
-            var self = c.Selector.Matches(pod.Labels) ? 1 : 0;
+            var self = SelectorMatcher.Matches(c.Selector, pod.Labels) ? 1 : 0;
             var skew = s.Counts[i].GetValueOrDefault(domain) + self - s.Minimums[i];
             if (skew > c.MaxSkew)
             {

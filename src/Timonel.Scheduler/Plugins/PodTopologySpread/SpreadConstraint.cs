@@ -41,7 +41,7 @@ internal sealed record SpreadConstraint(string TopologyKey, int MaxSkew, int Min
 
     /// <summary>Pods that count for this constraint: same namespace, selector matches, not terminating.</summary>
     public bool Counts(PodInfo incoming, PodInfo existing) =>
-        existing.Namespace == incoming.Namespace && existing.Pod.Metadata?.DeletionTimestamp is null && Selector.Matches(existing.Labels);
+        existing.Namespace == incoming.Namespace && existing.Pod.Metadata?.DeletionTimestamp is null && SelectorMatcher.Matches(Selector, existing.Labels);
 
     public int CountOn(PodInfo incoming, NodeInfo node)
     {
