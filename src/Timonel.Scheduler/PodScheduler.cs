@@ -75,6 +75,8 @@ public sealed class PodScheduler
             Queue.Delete(info.Key);
             Nominator.Remove(info.Key);
             Cache.AddOrUpdatePod(pod);
+            // A placed pod can satisfy another's affinity or change spreading counts.
+            Queue.MoveForAssignedPod();
         }
         else if (IsPendingForUs(pod))
         {
@@ -143,7 +145,7 @@ public sealed class PodScheduler
             }
             else
             {
-                Queue.AddUnschedulable(queued);
+                Queue.AddUnschedulable(queued, failure.RejectingPlugins());
             }
             decision = new PodUnschedulable(pod.Pod, failure.Message, failure.IsError, failure.NominatedNode,
                 failure.Victims.Select(v => v.Pod).ToList());

@@ -108,6 +108,37 @@ public class PodSchedulerTests
     }
 
     [Fact]
+    public void A_bound_pod_retries_only_pods_that_other_pods_can_help()
+    {
+        var s = NewScheduler();
+        s.OnNodeAdded(Make.Node("n1", cpu: "2", labels: Make.Labels("topology.kubernetes.io/zone=a")));
+        var web = Make.Pod("web", "100m", labels: Make.Labels("app=web"));
+        web.Spec.Affinity = new V1Affinity
+        {
+            PodAffinity = new V1PodAffinity
+            {
+                RequiredDuringSchedulingIgnoredDuringExecution =
+                [
+                    new V1PodAffinityTerm { TopologyKey = "topology.kubernetes.io/zone", LabelSelector = new V1LabelSelector { MatchLabels = Make.Labels("app=db") } },
+                ],
+            },
+        };
+        s.OnPodAdded(web);
+        s.OnPodAdded(Make.Pod("big", "4"));
+        var first = Assert.IsType<PodUnschedulable>(s.ScheduleOne());
+        var second = Assert.IsType<PodUnschedulable>(s.ScheduleOne());
+        Assert.Equal(["big", "web"], new[] { first.Pod.Metadata.Name, second.Pod.Metadata.Name }.Order());
+        Assert.Equal(2, s.Queue.UnschedulableCount);
+
+        s.OnPodAdded(Make.Pod("db", "100m", node: "n1", labels: Make.Labels("app=db")));
+        Assert.Equal(1, s.Queue.UnschedulableCount);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        var bound = Assert.IsType<BindPod>(s.ScheduleOne());
+        Assert.Equal("web", bound.Pod.Metadata.Name);
+        Assert.Null(s.ScheduleOne());
+    }
+
+    [Fact]
     public void Pods_for_other_schedulers_are_ignored()
     {
         var s = NewScheduler();

@@ -26,6 +26,9 @@ public sealed class QueuedPod
     /// <summary>When the pod entered the unschedulable set.</summary>
     public DateTimeOffset UnschedulableSince { get; internal set; }
 
+    /// <summary>The plugins that rejected the pod in its last failed attempt (empty if unknown).</summary>
+    public IReadOnlySet<string> RejectedBy { get; internal set; } = new HashSet<string>();
+
     /// <summary>The scheduling cycle that popped the pod last.</summary>
     public long Cycle { get; internal set; }
 

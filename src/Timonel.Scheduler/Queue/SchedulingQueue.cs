@@ -120,10 +120,11 @@ public sealed class SchedulingQueue
     /// The attempt failed because no node fits. If a move request happened since the pod was
     /// popped, the cluster may have changed under the attempt: retry after backoff.
     /// </summary>
-    public void AddUnschedulable(QueuedPod pod)
+    public void AddUnschedulable(QueuedPod pod, IReadOnlySet<string>? rejectedBy = null)
     {
         lock (_lock)
         {
+            pod.RejectedBy = rejectedBy ?? new HashSet<string>();
             if (!FinishInFlight(pod))
             {
                 return;
@@ -170,15 +171,32 @@ public sealed class SchedulingQueue
     /// A cluster event that may make unschedulable pods fit (node added or changed, pod deleted):
     /// every unschedulable pod moves to backoff if its backoff still runs, else to active.
     /// </summary>
-    public void MoveAllToActiveOrBackoff()
+    public void MoveAllToActiveOrBackoff() => MoveToActiveOrBackoff(static _ => true);
+
+    /// <summary>
+    /// A pod was bound: only pods rejected by plugins that look at other pods (inter-pod
+    /// affinity, topology spread) can fit because of it.
+    /// </summary>
+    public void MoveForAssignedPod() =>
+        MoveToActiveOrBackoff(static p => p.RejectedBy.Contains("InterPodAffinity") || p.RejectedBy.Contains("PodTopologySpread"));
+
+    private void MoveToActiveOrBackoff(Func<QueuedPod, bool> mayHelp)
     {
         lock (_lock)
         {
+            List<QueuedPod>? moved = null;
             foreach (var pod in _unschedulable.Values)
             {
+                if (mayHelp(pod))
+                {
+                    (moved ??= []).Add(pod);
+                }
+            }
+            foreach (var pod in moved ?? [])
+            {
+                _unschedulable.Remove(pod.Pod.Key);
                 MoveLocked(pod);
             }
-            _unschedulable.Clear();
             _moveRequestCycle = _cycle;
         }
     }
