@@ -15,7 +15,9 @@ internal static class SimulatedNodes
 
     public static string NameOf(SimulatedNodeOptions options, int index) => $"{options.NamePrefix}{index}";
 
-    public static string AddressOf(int index) => $"198.{18 + (index >> 16)}.{(index >> 8) & 0xff}.{index & 0xff}";
+    public static string AddressOf(int index) => AddressAt(index + 1);
+
+    private static string AddressAt(int n) => $"198.{18 + (n >> 16)}.{(n >> 8) & 0xff}.{n & 0xff}";
 
     public static V1Node Build(SimulatedNodeOptions options, int index, DateTime now)
     {

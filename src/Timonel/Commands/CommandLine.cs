@@ -9,7 +9,8 @@ internal static class CommandLine
         Commands:
           up          start a local cluster on this machine (embedded SQLite store), in the background
           down        stop what `up` started
-          server      run the control plane (API server on HTTPS)
+          server      run the control plane (API server on HTTPS, controllers, scheduler)
+          agent       run a node (today: --simulated --nodes N, status-only nodes for scale tests)
           kubeconfig  print the admin kubeconfig of a server's data dir
           store       inspect the state store (store status --data-dir DIR)
           version     print the version
@@ -31,6 +32,7 @@ internal static class CommandLine
             {
                 "up" => await UpCommand.RunAsync(Flags.Parse(rest)),
                 "down" => await DownCommand.RunAsync(Flags.Parse(rest)),
+                "agent" => await AgentCommand.RunAsync(Flags.Parse(rest)),
                 "server" => await ServerCommand.RunAsync(Flags.Parse(rest)),
                 "kubeconfig" => KubeconfigCommand.Run(Flags.Parse(rest)),
                 "store" => await StoreCommand.RunAsync(rest),

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer.Hosting;
 using Timonel.Client.Api;
 using Timonel.Controllers;
+using Timonel.Scheduler.Algorithm;
+using Timonel.Scheduler.Hosting;
 using Timonel.Storage;
 using Timonel.Storage.Etcd;
 using Timonel.Storage.Sqlite;
@@ -27,6 +29,7 @@ internal static class ServerCommand
         var token = flags.String("token");
         var sans = flags.String("tls-san");
         var disableControllers = flags.Bool("disable-controllers");
+        var disableScheduler = flags.Bool("disable-scheduler");
         var graceText = flags.String("node-monitor-grace-period", "50s");
         flags.EnsureAllUsed();
         if (!IPAddress.TryParse(bind, out var bindAddress))
@@ -81,6 +84,11 @@ internal static class ServerCommand
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
         var components = new List<Task>();
         await using var controllers = disableControllers ? null : StartControllers(host, options, nodeGrace, loggerFactory, shutdown.Token, components);
+        if (!disableScheduler)
+        {
+            var scheduler = new SchedulerService(InternalConnection(host, options, "system:kube-scheduler"), new SchedulerOptions(), TimeProvider.System, loggerFactory);
+            components.Add(scheduler.RunAsync(shutdown.Token));
+        }
         var first = await Task.WhenAny(components.Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
         var exitCode = 0;
         if (!shutdown.IsCancellationRequested && first.IsFaulted)
@@ -104,9 +112,7 @@ internal static class ServerCommand
     private static ControllerManager StartControllers(ApiServerHost host, ApiServerOptions options, TimeSpan nodeGrace,
         ILoggerFactory loggers, CancellationToken ct, List<Task> components)
     {
-        var token = host.Credentials.IssueInternalToken("system:kube-controller-manager", ["system:masters", "system:authenticated"]);
-        var address = options.BindAddress.ToString() is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress.ToString();
-        var api = new ApiConnection(new Uri($"https://{address}:{options.Port}"), host.Credentials.Certificates.CaPem, token);
+        var api = InternalConnection(host, options, "system:kube-controller-manager");
         var manager = new ControllerManager(api, new ControllerManagerOptions
         {
             ClusterCidr = options.ClusterCidr.ToString(),
@@ -114,6 +120,14 @@ internal static class ServerCommand
         }, loggers);
         components.Add(manager.RunAsync(ct));
         return manager;
+    }
+
+    /// <summary>A connection to this server's HTTPS API for an in-process component, with its own token.</summary>
+    private static ApiConnection InternalConnection(ApiServerHost host, ApiServerOptions options, string user)
+    {
+        var token = host.Credentials.IssueInternalToken(user, ["system:masters", "system:authenticated"]);
+        var address = options.BindAddress.ToString() is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress.ToString();
+        return new ApiConnection(new Uri($"https://{address}:{options.Port}"), host.Credentials.Certificates.CaPem, token);
     }
 
     private static async Task<IKeyValueStore> OpenStoreAsync(string datastore, string dataDir, ILoggerFactory logs)
