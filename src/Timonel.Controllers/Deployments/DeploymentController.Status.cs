@@ -188,6 +188,10 @@ public sealed partial class DeploymentController
         }
     }
 
+    // KubernetesJson cannot serialize a bare null.
+    private static bool SameJson(V1DeploymentStatus? a, V1DeploymentStatus? b) =>
+        a is null || b is null ? a is null && b is null : k8s.KubernetesJson.Serialize(a) == k8s.KubernetesJson.Serialize(b);
+
     private static bool HasProgressDeadline(V1Deployment d) => d.Spec.ProgressDeadlineSeconds is { } s && s != int.MaxValue;
 
     private static V1DeploymentCondition? Condition(V1Deployment d, string type) =>
@@ -216,7 +220,7 @@ public sealed partial class DeploymentController
     {
         var cached = _deployments.Lister.Get(d.Metadata.NamespaceProperty, d.Metadata.Name);
         if (cached is not null && cached.Metadata.ResourceVersion == d.Metadata.ResourceVersion
-            && k8s.KubernetesJson.Serialize(cached.Status) == k8s.KubernetesJson.Serialize(d.Status))
+            && SameJson(cached.Status, d.Status))
         {
             return null;
         }

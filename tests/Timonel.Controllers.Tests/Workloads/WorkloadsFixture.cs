@@ -26,6 +26,11 @@ public sealed class WorkloadsFixture : IAsyncLifetime
         Api?.Dispose();
         if (_server is not null)
         {
+            // For diagnosing failures: TIMONEL_TEST_SERVER_LOG=path keeps the server's log.
+            if (Environment.GetEnvironmentVariable("TIMONEL_TEST_SERVER_LOG") is { Length: > 0 } log)
+            {
+                await File.WriteAllTextAsync(log, _server.Output);
+            }
             await _server.DisposeAsync();
         }
         if (_home is not null)
