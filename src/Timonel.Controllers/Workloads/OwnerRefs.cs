@@ -1,0 +1,98 @@
+using k8s;
+using k8s.Models;
+using Timonel.Api.Selectors;
+using Timonel.Client.Api;
+
+namespace Timonel.Controllers.Workloads;
+
+/// <summary>
+/// Controller references (ownerReferences with controller=true) and the claim rules of upstream's
+/// ControllerRefManager: an object controlled by us that stops matching our selector is released;
+/// an orphan that matches is adopted, but only after a fresh read confirms the owner still exists
+/// with the same uid and is not being deleted. Objects controlled by someone else are never touched.
+/// Both writes are merge patches carrying the object's resourceVersion, so a concurrent change
+/// makes them fail (the sync is retried) instead of overwriting.
+/// </summary>
+public static class OwnerRefs
+{
+    public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) =>
+        meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
+
+    public static V1OwnerReference NewControllerRef(IKubernetesObject<V1ObjectMeta> owner, string apiVersion, string kind) => new()
+    {
+        ApiVersion = apiVersion,
+        Kind = kind,
+        Name = owner.Metadata.Name,
+        Uid = owner.Metadata.Uid,
+        Controller = true,
+        BlockOwnerDeletion = true,
+    };
+
+    /// <summary>The objects the owner controls after adopting and releasing as needed.</summary>
+    /// <param name="canAdopt">A fresh check of the owner, called at most once, before the first adoption.</param>
+    public static async Task<(List<T> Claimed, string? Error)> ClaimAsync<T>(ApiConnection api,
+        IKubernetesObject<V1ObjectMeta> owner, V1OwnerReference ownerRef, LabelSelector selector,
+        IEnumerable<T> candidates, Func<Task<bool>> canAdopt, CancellationToken ct)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var claimed = new List<T>();
+        bool? adoptable = null;
+        foreach (var obj in candidates)
+        {
+            var controller = ControllerOf(obj.Metadata);
+            var matches = selector.Matches(obj.Metadata.Labels);
+            if (controller is not null)
+            {
+                if (controller.Uid != owner.Metadata.Uid)
+                {
+                    continue;
+                }
+                if (matches || owner.Metadata.DeletionTimestamp is not null)
+                {
+                    claimed.Add(obj);
+                    continue;
+                }
+                var released = await PatchOwnersAsync(api, obj,
+                    obj.Metadata.OwnerReferences!.Where(r => r.Uid != owner.Metadata.Uid).ToList(), ct).ConfigureAwait(false);
+                if (!released.Ok && !released.IsNotFound)
+                {
+                    return (claimed, $"releasing {obj.Metadata.Name}: {released}");
+                }
+                continue;
+            }
+            if (!matches || owner.Metadata.DeletionTimestamp is not null || obj.Metadata.DeletionTimestamp is not null)
+            {
+                continue;
+            }
+            adoptable ??= await canAdopt().ConfigureAwait(false);
+            if (adoptable != true)
+            {
+                continue;
+            }
+            var adopted = await PatchOwnersAsync(api, obj,
+                [.. obj.Metadata.OwnerReferences ?? [], ownerRef], ct).ConfigureAwait(false);
+            if (adopted.IsNotFound)
+            {
+                continue;
+            }
+            if (!adopted.Ok)
+            {
+                return (claimed, $"adopting {obj.Metadata.Name}: {adopted}");
+            }
+            claimed.Add(adopted.Value!);
+        }
+        return (claimed, null);
+    }
+
+    private static Task<ApiResult<T>> PatchOwnersAsync<T>(ApiConnection api, T obj, List<V1OwnerReference> owners, CancellationToken ct)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var patch = new V1ObjectMeta
+        {
+            ResourceVersion = obj.Metadata.ResourceVersion,
+            OwnerReferences = owners,
+        };
+        var body = "{\"metadata\":" + KubernetesJson.Serialize(patch) + "}";
+        return api.PatchAsync<T>(obj.Metadata.NamespaceProperty, obj.Metadata.Name, PatchType.Merge, body, ct: ct);
+    }
+}
