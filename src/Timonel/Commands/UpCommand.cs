@@ -5,8 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Timonel.Commands;
 
 /// <summary>
-/// `timonel up`: a local cluster on this machine. Today that is the control plane's API server on
-/// the embedded SQLite store, started in the background (or attached with --foreground); `up`
+/// `timonel up`: a local cluster on this machine. Today that is the control plane (API server,
+/// controllers, scheduler) on the embedded SQLite store, started in the background (or attached with --foreground); `up`
 /// waits until it is ready, prints how to reach it, and says plainly what is not built yet.
 /// </summary>
 internal static class UpCommand
@@ -49,8 +49,9 @@ internal static class UpCommand
             timonel: API server ready at {url} (embedded SQLite store: {DataDir.StorePath(dataDir)})
               export KUBECONFIG={kubeconfig}
               kubectl get namespaces{(File.Exists(bundled) ? $"      (kubectl v1.35: {Path.GetFullPath(bundled)})" : "")}
-            not built yet: scheduler, controllers, node agent, networking. Objects are stored and served
-            (kubectl, helm and client libraries work), but no pod runs yet.
+            running: API server, controller manager, scheduler. Not built yet: the node agent that runs
+            real containers, and networking, so pods are scheduled only onto simulated nodes
+            (timonel agent --simulated --nodes N --server https://127.0.0.1:{port} --token "$(cat {Path.Combine(dataDir, "server", "token")})").
             stop it with: ./timonel down{(dataDir == DataDir.Resolve(Flags.Parse([])) ? "" : $" --data-dir {dataDir}")}
             """);
         return 0;
