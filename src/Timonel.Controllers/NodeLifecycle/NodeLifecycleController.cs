@@ -12,6 +12,9 @@ public sealed record NodeLifecycleSettings
 {
     /// <summary>Nodes per second that may get a NoExecute taint (upstream's evictionLimiterQPS, 0.1); burst 1.</summary>
     public double EvictionLimiterQps { get; init; } = 0.1;
+
+    /// <summary>How long a node that never posted a Ready condition has before it is Unknown (upstream's nodeStartupGracePeriod).</summary>
+    public TimeSpan NodeStartupGracePeriod { get; init; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>
@@ -35,6 +38,7 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
     private readonly IInformer<V1Node> _nodes;
     private readonly IInformer<V1Lease> _leases;
     private readonly TokenBucket _noExecuteLimiter;
+    private readonly NodeLifecycleSettings _settings;
     private readonly ConcurrentDictionary<string, Health> _health = new();
 
     public NodeLifecycleController(ControllerContext context) : this(context, new NodeLifecycleSettings())
@@ -45,6 +49,7 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
         : base("nodelifecycle", context.Time, context.Loggers.CreateLogger("timonel.controllers.nodelifecycle"))
     {
         _context = context;
+        _settings = settings;
         _noExecuteLimiter = new TokenBucket(settings.EvictionLimiterQps, 1, context.Time);
         _nodes = context.Informers.GetInformer<V1Node>();
         _leases = context.Informers.GetInformer<V1Lease>();
@@ -76,8 +81,9 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
         }
         var now = Time.GetUtcNow();
         var health = Observe(node, now);
-        var deadline = health.ProbeTime + Grace;
         var ready = ReadyOf(node);
+        // A node that never reported is given the longer startup period, as upstream does.
+        var deadline = health.ProbeTime + (ready is null ? Max(Grace, _settings.NodeStartupGracePeriod) : Grace);
         if (now >= deadline && ready?.Status != "Unknown")
         {
             // The status write changes the node, whose update event brings it back here for the taints.
@@ -106,6 +112,8 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
         }
         return current;
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static V1NodeCondition? ReadyOf(V1Node node) => node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
 
