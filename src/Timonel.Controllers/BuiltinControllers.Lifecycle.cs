@@ -1,3 +1,9 @@
+using Timonel.Controllers.GarbageCollector;
+using Timonel.Controllers.NodeIpam;
+using Timonel.Controllers.NodeLifecycle;
+using Timonel.Controllers.Namespaces;
+using Timonel.Controllers.ServiceAccounts;
+
 namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
@@ -5,5 +11,11 @@ public static partial class BuiltinControllers
     /// <summary>garbage collector, namespaces, service accounts, node IPAM, node lifecycle.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Lifecycle { get; } =
     [
+        c => new GarbageCollector.GarbageCollector(c),
+        c => new NamespaceController(c),
+        c => new ServiceAccountController(c),
+        c => new NodeIpamController(c),
+        c => new NodeLifecycleController(c),
+        c => new TaintEvictionController(c),
     ];
 }

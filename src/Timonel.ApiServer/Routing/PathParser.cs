@@ -15,7 +15,11 @@ public static class PathParser
         string group, string version, ReadOnlySpan<string> rest, bool watchPrefix, IQueryCollection query)
     {
         string? ns = null;
-        if (rest.Length >= 3 && rest[0] == "namespaces")
+        if (rest.Length == 3 && rest[0] == "namespaces" && group.Length == 0 && rest[2] is "status" or "finalize")
+        {
+            // /api/v1/namespaces/NAME/status|finalize: a subresource of the namespace itself.
+        }
+        else if (rest.Length >= 3 && rest[0] == "namespaces")
         {
             ns = rest[1];
             rest = rest[2..];
