@@ -35,6 +35,11 @@ public sealed partial class ResourceHandler
         var store = api.StoreFor(request.Resource);
         var resource = request.Resource;
         var now = api.Time.GetUtcNow();
+        if (resource.Kind == "Namespace" && name is "default" or "kube-system" or "kube-public")
+        {
+            // Upstream's namespace lifecycle admission keeps the system namespaces.
+            return (null, new ApiError(403, "Forbidden", $"namespaces \"{name}\" is forbidden: this namespace may not be deleted") { Name = name, Kind = "namespaces" });
+        }
         var outcome = await store.GuaranteedUpdateAsync(ns, name, current =>
         {
             if (options.PreconditionUid is { } uid && uid != ObjectMeta.Uid(current))
