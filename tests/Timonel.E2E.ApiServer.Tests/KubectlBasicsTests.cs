@@ -175,6 +175,14 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
         Assert.Contains("Kubernetes control plane is running at https://127.0.0.1:", await f.Ok("cluster-info"));
     }
 
+    [Fact]
+    public async Task System_namespaces_may_not_be_deleted()
+    {
+        var r = await f.Kubectl.RunAsync("delete", "namespace", "kube-system");
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.Contains("namespaces \"kube-system\" is forbidden: this namespace may not be deleted", r.Stderr);
+    }
+
     internal static async Task WaitForAsync(Func<bool> condition, int seconds = 30)
     {
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
