@@ -9,11 +9,17 @@ namespace Timonel.Controllers;
 public sealed record ControllerContext(
     ApiConnection Api,
     SharedInformerFactory Informers,
-    EventRecorder Events,
+    Func<string, EventRecorder> Recorders,
     ControllerManagerOptions Options,
     ILoggerFactory Loggers)
 {
     public TimeProvider Time => Options.Time;
+
+    /// <summary>
+    /// The event recorder of one controller, named as upstream's event source (e.g.
+    /// "deployment-controller"), which `kubectl describe` shows in its From column.
+    /// </summary>
+    public EventRecorder EventsFrom(string component) => Recorders(component);
 }
 
 /// <summary>A controller the manager runs until stopped: it waits for its caches, then reconciles.</summary>

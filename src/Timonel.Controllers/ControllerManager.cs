@@ -17,7 +17,7 @@ public sealed class ControllerManager : IAsyncDisposable
         [.. BuiltinControllers.Lifecycle, .. BuiltinControllers.Workloads, .. BuiltinControllers.Networking];
 
     private readonly SharedInformerFactory _informers;
-    private readonly EventRecorder _events;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, EventRecorder> _recorders = new(StringComparer.Ordinal);
     private readonly List<IRunnableController> _controllers;
     private readonly ILogger _logger;
 
@@ -25,8 +25,9 @@ public sealed class ControllerManager : IAsyncDisposable
         IEnumerable<Func<ControllerContext, IRunnableController>>? controllers = null)
     {
         _informers = new SharedInformerFactory(api, options.Time, loggers);
-        _events = new EventRecorder(api, new EventSource("kube-controller-manager"), options.Time, loggers.CreateLogger("timonel.events"));
-        var context = new ControllerContext(api, _informers, _events, options, loggers);
+        var eventLog = loggers.CreateLogger("timonel.events");
+        var context = new ControllerContext(api, _informers,
+            component => _recorders.GetOrAdd(component, c => new EventRecorder(api, new EventSource(c), options.Time, eventLog)), options, loggers);
         _controllers = (controllers ?? Builtin).Select(f => f(context)).ToList();
         _logger = loggers.CreateLogger("timonel.controller-manager");
     }
@@ -44,7 +45,7 @@ public sealed class ControllerManager : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _events.DisposeAsync();
+        foreach (var recorder in _recorders.Values) await recorder.DisposeAsync();
         await _informers.DisposeAsync();
     }
 }

@@ -38,8 +38,20 @@ public sealed partial class ResourceHandler
             await Responses.WriteErrorAsync(context, error);
             return;
         }
+        if (options!.Labels.IsEmpty && options.Fields.IsEmpty && options.ResourceVersion != "0" && !tables.WantsTable(context.Request))
+        {
+            // The common plain list: stored bytes straight to the client, nothing parsed.
+            var (stored, storedError) = await api.StoreFor(request.Resource).ListStoredAsync(request.Namespace, options, context.RequestAborted);
+            if (storedError is not null)
+            {
+                await Responses.WriteErrorAsync(context, storedError);
+                return;
+            }
+            await Responses.WriteStoredListAsync(context, request.Resource, stored!);
+            return;
+        }
         ListPage? page;
-        if (options!.ResourceVersion == "0" && options.Continue is null && options.ResourceVersionMatch != "Exact")
+        if (options.ResourceVersion == "0" && options.Continue is null && options.ResourceVersionMatch != "Exact")
         {
             // "Any" revision: served from the watch cache, as upstream does (and, as upstream, without paging).
             var store = api.StoreFor(request.Resource);

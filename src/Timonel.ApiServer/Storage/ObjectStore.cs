@@ -11,6 +11,9 @@ public sealed record UpdateOutcome(JsonObject? Object, ApiError? Error, bool Del
 
 public sealed record ListPage(IReadOnlyList<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
 
+/// <summary>A page of anything a list produces: items, the revision read at, the continuation.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, long Revision, string? Continue, long? RemainingItemCount);
+
 /// <summary>
 /// The objects of one resource in the key-value store, keyed
 /// <c>KeyPrefix + [namespace/] + name</c>. Speaks objects and API errors; the store speaks revisions.
@@ -35,6 +38,28 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
 
     public async Task<(ListPage? Page, ApiError? Error)> ListAsync(string? ns, ListOptions options, CancellationToken ct)
     {
+        var (page, error) = await ListCoreAsync(ns, options, kv =>
+        {
+            var obj = ObjectCodec.Decode(kv);
+            return options.Labels.Matches(ObjectMeta.Labels(obj)) && options.Fields.Matches(obj) ? obj : null;
+        }, ct);
+        return page is null ? (null, error) : (new ListPage(page.Items, page.Revision, page.Continue, page.RemainingItemCount), null);
+    }
+
+    /// <summary>
+    /// A list without selectors, as the stored bytes: nothing is parsed, so the response can splice
+    /// each object's resourceVersion in while copying (see <see cref="StoredJson"/>).
+    /// </summary>
+    public Task<(Page<KeyValue>? Page, ApiError? Error)> ListStoredAsync(string? ns, ListOptions options, CancellationToken ct) =>
+        ListCoreAsync(ns, options, kv => kv, ct);
+
+    /// <summary>
+    /// Pages through the range (from a continue token, or at an exact revision), keeping what
+    /// <paramref name="select"/> returns (null skips the key) until the limit is reached.
+    /// </summary>
+    private async Task<(Page<T>? Page, ApiError? Error)> ListCoreAsync<T>(string? ns, ListOptions options, Func<KeyValue, T?> select, CancellationToken ct)
+        where T : class
+    {
         var prefix = Prefix(ns);
         var end = KeyRange.PrefixEnd(prefix);
         var start = prefix;
@@ -54,7 +79,7 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
             revision = exact;
         }
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
-        var items = new List<JsonObject>();
+        var items = new List<T>();
         string? lastKey = null;
         var more = false;
         try
@@ -73,10 +98,9 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
                         break;
                     }
                     lastKey = kv.Key;
-                    var obj = ObjectCodec.Decode(kv);
-                    if (options.Labels.Matches(ObjectMeta.Labels(obj)) && options.Fields.Matches(obj))
+                    if (select(kv) is { } item)
                     {
-                        items.Add(obj);
+                        items.Add(item);
                     }
                 }
                 if (!more || options.Limit <= 0 || items.Count >= options.Limit || lastKey is null)
@@ -105,7 +129,7 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
                 remaining = Math.Max(0, count - items.Count);
             }
         }
-        return (new ListPage(items, revision, cont, remaining), null);
+        return (new Page<T>(items, revision, cont, remaining), null);
     }
 
     public async Task<(JsonObject? Object, ApiError? Error)> CreateAsync(JsonObject obj, CancellationToken ct)

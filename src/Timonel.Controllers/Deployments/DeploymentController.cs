@@ -31,7 +31,7 @@ public sealed partial class DeploymentController : Controller, IRunnableControll
     {
         _context = context;
         _api = context.Api;
-        _events = context.Events;
+        _events = context.EventsFrom("deployment-controller");
         _deployments = context.Informers.GetInformer<V1Deployment>();
         _replicaSets = context.Informers.GetInformer<V1ReplicaSet>();
         _pods = context.Informers.GetInformer<V1Pod>();

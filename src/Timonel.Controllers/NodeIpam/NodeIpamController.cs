@@ -73,7 +73,7 @@ public sealed class NodeIpamController : Controller, IRunnableController
         var cidr = _byNode.TryGetValue(key, out var pending) ? pending : _cidrs.Allocate();
         if (cidr is null)
         {
-            _context.Events.Warning(node, "CIDRNotAvailable", $"Node {key} status is now: CIDRNotAvailable");
+            _context.EventsFrom("cidrAllocator").Warning(node, "CIDRNotAvailable", $"Node {key} status is now: CIDRNotAvailable");
             return SyncResult.Failed($"no free /{_context.Options.NodeCidrMaskSize} left in {_context.Options.ClusterCidr}");
         }
         _byNode[key] = cidr;
@@ -93,7 +93,7 @@ public sealed class NodeIpamController : Controller, IRunnableController
             // Gone or replaced by a namesake: its delete event releases the block (or the new node reuses it).
             return SyncResult.Done;
         }
-        _context.Events.Warning(node, "CIDRAssignmentFailed", $"Node {key} status is now: CIDRAssignmentFailed");
+        _context.EventsFrom("cidrAllocator").Warning(node, "CIDRAssignmentFailed", $"Node {key} status is now: CIDRAssignmentFailed");
         return SyncResult.Failed($"assigning {cidr} to {key}: {result}");
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class NodeLifecycleController
         NodeLifecycleLog.Unknown(Logger, cached.Metadata.Name, Grace);
         if (ready?.Status == "True")
         {
-            _context.Events.Normal(cached, "NodeNotReady", $"Node {cached.Metadata.Name} status is now: NodeNotReady");
+            _context.EventsFrom("node-controller").Normal(cached, "NodeNotReady", $"Node {cached.Metadata.Name} status is now: NodeNotReady");
         }
         return SyncResult.Done;
     }
@@ -95,7 +95,7 @@ public sealed partial class NodeLifecycleController
         NodeLifecycleLog.Tainted(Logger, cached.Metadata.Name, string.Join(",", wanted.Select(t => $"{t.Key}:{t.Effect}")));
         if (wantedKey is null && current.Any(Taints.IsOwned))
         {
-            _context.Events.Normal(cached, "NodeReady", $"Node {cached.Metadata.Name} status is now: NodeReady");
+            _context.EventsFrom("node-controller").Normal(cached, "NodeReady", $"Node {cached.Metadata.Name} status is now: NodeReady");
         }
         return retry is { } later ? SyncResult.After(later) : SyncResult.Done;
     }

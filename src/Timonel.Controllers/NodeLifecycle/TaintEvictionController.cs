@@ -101,7 +101,7 @@ public sealed class TaintEvictionController : Controller, IRunnableController
             return SyncResult.Failed($"evicting {key}: {deleted}");
         }
         TaintEvictionLog.Evicted(Logger, key, pod.Spec.NodeName);
-        _context.Events.Normal(pod, "TaintManagerEviction", $"Marking for deletion Pod {key}");
+        _context.EventsFrom("taint-eviction-controller").Normal(pod, "TaintManagerEviction", $"Marking for deletion Pod {key}");
         return SyncResult.Done;
     }
 

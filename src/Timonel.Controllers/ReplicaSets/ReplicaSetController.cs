@@ -32,7 +32,7 @@ public sealed partial class ReplicaSetController : Controller, IRunnableControll
     {
         _context = context;
         _api = context.Api;
-        _events = context.Events;
+        _events = context.EventsFrom("replicaset-controller");
         _expectations = new Expectations(context.Time);
         _replicaSets = context.Informers.GetInformer<V1ReplicaSet>();
         _pods = context.Informers.GetInformer<V1Pod>();

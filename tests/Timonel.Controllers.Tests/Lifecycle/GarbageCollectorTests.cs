@@ -112,32 +112,45 @@ public sealed class GarbageCollectorTests(LifecycleCluster cluster)
     [Fact]
     public async Task Kubectl_delete_deployment_cascade_orphan_foreground_background()
     {
+        // Real Deployments: the deployment and ReplicaSet controllers in the server create the
+        // ReplicaSet and its pods; kubectl's --cascade then decides what happens to them.
         using var kubectl = new KubectlRunner(cluster.Server);
         var ns = await cluster.NewNamespaceAsync("gc-kubectl");
 
-        var web = await DeploymentAsync(_api, ns, "orphan-me");
-        await ReplicaSetAsync(_api, ns, "orphan-me-rs", RefTo(web, block: true, controller: true));
+        var orphanRs = await CreateDeploymentAsync(kubectl, ns, "orphan-me");
         var (code, output) = await kubectl.RunAsync("delete", "deployment", "orphan-me", "-n", ns, "--cascade=orphan");
         Assert.True(code == 0, output);
         await Wait.GoneAsync<V1Deployment>(_api, ns, "orphan-me");
-        var orphan = (await _api.GetAsync<V1ReplicaSet>(ns, "orphan-me-rs")).Require();
+        var orphan = (await _api.GetAsync<V1ReplicaSet>(ns, orphanRs)).Require();
         Assert.True(orphan.Metadata.OwnerReferences is null or { Count: 0 });
 
-        web = await DeploymentAsync(_api, ns, "fg");
-        var rs = await ReplicaSetAsync(_api, ns, "fg-rs", RefTo(web, block: true, controller: true));
-        await PodAsync(_api, ns, "fg-pod", null, RefTo(rs, block: true, controller: true));
+        var fgRs = await CreateDeploymentAsync(kubectl, ns, "fg");
         (code, output) = await kubectl.RunAsync("delete", "deployment", "fg", "-n", ns, "--cascade=foreground");
         Assert.True(code == 0, output);
-        // kubectl waits for the deployment to be gone, which foreground deletion allows only after its dependents.
+        // kubectl waits for the deployment to be gone, which foreground deletion allows only after
+        // its blocking dependents (the ReplicaSet, and through it the pods) are gone.
         Assert.True((await _api.GetAsync<V1Deployment>(ns, "fg")).IsNotFound);
-        Assert.True((await _api.GetAsync<V1ReplicaSet>(ns, "fg-rs")).IsNotFound);
-        Assert.True((await _api.GetAsync<V1Pod>(ns, "fg-pod")).IsNotFound);
+        Assert.True((await _api.GetAsync<V1ReplicaSet>(ns, fgRs)).IsNotFound);
+        var fgPods = (await _api.ListAsync<V1Pod>(ns, new Client.Api.ListOptions { LabelSelector = "app=fg" })).Require();
+        Assert.Empty(fgPods.Items);
 
-        web = await DeploymentAsync(_api, ns, "bg");
-        await ReplicaSetAsync(_api, ns, "bg-rs", RefTo(web, block: true, controller: true));
+        var bgRs = await CreateDeploymentAsync(kubectl, ns, "bg");
         (code, output) = await kubectl.RunAsync("delete", "deployment", "bg", "-n", ns, "--cascade=background");
         Assert.True(code == 0, output);
         Assert.True((await _api.GetAsync<V1Deployment>(ns, "bg")).IsNotFound);
-        await Wait.GoneAsync<V1ReplicaSet>(_api, ns, "bg-rs");
+        await Wait.GoneAsync<V1ReplicaSet>(_api, ns, bgRs);
+    }
+
+    /// <summary>`kubectl create deployment`, then the name of the ReplicaSet its controller made.</summary>
+    private async Task<string> CreateDeploymentAsync(KubectlRunner kubectl, string ns, string name)
+    {
+        var (code, output) = await kubectl.RunAsync("create", "deployment", name, "-n", ns, "--image=x", "--replicas=2");
+        Assert.True(code == 0, output);
+        var rs = await Wait.ForAsync($"the ReplicaSet of {name}", async () =>
+        {
+            var list = (await _api.ListAsync<V1ReplicaSet>(ns, new Client.Api.ListOptions { LabelSelector = $"app={name}" })).Require();
+            return list.Items.FirstOrDefault(r => r.Status?.Replicas == 2);
+        });
+        return rs.Metadata.Name;
     }
 }
