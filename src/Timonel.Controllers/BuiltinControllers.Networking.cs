@@ -1,3 +1,5 @@
+using Timonel.Controllers.Endpoints;
+
 namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
@@ -5,5 +7,7 @@ public static partial class BuiltinControllers
     /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Networking { get; } =
     [
+        c => new EndpointsController(c),
+        c => new EndpointSlices.EndpointSliceController(c),
     ];
 }
