@@ -9,5 +9,6 @@ public static partial class BuiltinControllers
     [
         c => new EndpointsController(c),
         c => new EndpointSlices.EndpointSliceController(c),
+        c => new Jobs.JobController(c),
     ];
 }
