@@ -10,5 +10,6 @@ public static partial class BuiltinControllers
         c => new EndpointsController(c),
         c => new EndpointSlices.EndpointSliceController(c),
         c => new Jobs.JobController(c),
+        c => new DaemonSets.DaemonSetController(c),
     ];
 }
