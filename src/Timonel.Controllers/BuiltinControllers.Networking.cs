@@ -11,5 +11,6 @@ public static partial class BuiltinControllers
         c => new EndpointSlices.EndpointSliceController(c),
         c => new Jobs.JobController(c),
         c => new DaemonSets.DaemonSetController(c),
+        c => new CronJobs.CronJobController(c),
     ];
 }
