@@ -131,6 +131,22 @@ public sealed partial class JobController
         return SyncResult.Done;
     }
 
+    /// <summary>Pods of a job that is gone keep no tracking finalizer: nobody would ever remove it.</summary>
+    private async Task<SyncResult> ReleaseOrphansAsync(string? ns, string jobName, CancellationToken ct)
+    {
+        foreach (var pod in _pods.Lister.List(ns).Where(p => JobPods.HasTrackingFinalizer(p) &&
+            PodFacts.ControllerOf(p.Metadata) is { Kind: "Job" } owner && owner.Name == jobName &&
+            _jobs.Lister.Get(ns, jobName) is null))
+        {
+            var removed = await JobPods.RemoveFinalizerAsync(_context.Api, pod, ct);
+            if (!removed.Ok && !removed.IsNotFound)
+            {
+                return SyncResult.Failed($"remove finalizer of orphan {pod.Metadata.Name}: {removed}");
+            }
+        }
+        return SyncResult.Done;
+    }
+
     private SyncResult TtlRequeue(V1Job job, DateTimeOffset now) =>
         job.Spec.TtlSecondsAfterFinished is { } ttl && FinishedAt(job) is { } at
             ? SyncResult.After(at.AddSeconds(ttl) > now ? at.AddSeconds(ttl) - now : TimeSpan.Zero)

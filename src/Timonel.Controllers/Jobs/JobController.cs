@@ -56,7 +56,7 @@ public sealed partial class JobController : Controller, IRunnableController
         {
             _pending.Forget(key);
             _lastFailure.TryRemove(key, out _);
-            return SyncResult.Done;
+            return await ReleaseOrphansAsync(ns, name, ct);
         }
         if (!_pending.Satisfied(key, ns, _pods.Lister))
         {
@@ -65,7 +65,8 @@ public sealed partial class JobController : Controller, IRunnableController
         var pods = _pods.Lister.List(ns).Where(p => PodFacts.ControllerOf(p.Metadata)?.Uid == cached.Metadata.Uid).ToList();
         var now = Time.GetUtcNow();
 
-        if (IsFinished(cached))
+        // A job being deleted (foreground) only lets its pods go; it must not start new ones.
+        if (IsFinished(cached) || cached.Metadata.DeletionTimestamp is not null)
         {
             return await SyncFinishedAsync(key, cached, pods, now, ct);
         }

@@ -126,4 +126,24 @@ public sealed class JobTests(ClusterFixture cluster) : IClassFixture<ClusterFixt
         (await cluster.Api.PatchAsync<V1Job>(ns, "paused", PatchType.Merge, """{"spec":{"suspend":false}}""")).Require();
         await ClusterFixture.EventuallyAsync(() => RunningPodsAsync(ns, "paused"), p => p.Count == 1, "resumed pod");
     }
+
+    [Fact]
+    public async Task A_finished_job_with_a_ttl_is_deleted_and_a_deleted_jobs_pods_lose_the_tracking_finalizer()
+    {
+        var ns = await cluster.NewNamespaceAsync("jobt");
+        var shortLived = Job(ns, "short", completions: 1, parallelism: 1);
+        shortLived.Spec.TtlSecondsAfterFinished = 0;
+        (await cluster.Api.CreateAsync(shortLived)).Require();
+        var pod = Assert.Single(await ClusterFixture.EventuallyAsync(() => RunningPodsAsync(ns, "short"), p => p.Count == 1, "pod"));
+        await cluster.SetFinishedAsync(pod, succeeded: true);
+        await ClusterFixture.EventuallyAsync(() => cluster.Api.GetAsync<V1Job>(ns, "short"), r => r.IsNotFound, "job deleted after its TTL");
+
+        (await cluster.Api.CreateAsync(Job(ns, "dropped", completions: 2, parallelism: 2))).Require();
+        var pods = await ClusterFixture.EventuallyAsync(() => RunningPodsAsync(ns, "dropped"), p => p.Count == 2, "two pods");
+        Assert.All(pods, p => Assert.Contains("batch.kubernetes.io/job-tracking", p.Metadata.Finalizers));
+        (await cluster.Api.DeleteAsync<V1Job>(ns, "dropped", "Background")).EnsureOk();
+        // Whoever removes the pods (the garbage collector, a user) must not be blocked by the finalizer.
+        await ClusterFixture.EventuallyAsync(() => RunningPodsAsync(ns, "dropped"),
+            p => p.All(x => x.Metadata.Finalizers is null or { Count: 0 }), "finalizers released");
+    }
 }
