@@ -137,6 +137,7 @@ public sealed class CronJobController : Controller, IRunnableController
             else
             {
                 _context.Events.Record(cronJob, "Normal", "SuccessfulCreate", $"Created job {job!.Metadata.Name}");
+                CronJobLog.Started(Logger, cronJob.Metadata.NamespaceProperty + "/" + cronJob.Metadata.Name, job.Metadata.Name, scheduled);
             }
             if (job is not null && !JobController.IsFinished(job) && cronJob.Status.Active?.Any(r => r.Uid == job.Metadata.Uid) != true)
             {

@@ -96,6 +96,10 @@ public sealed class DaemonSetController : Controller, IRunnableController
         var now = Time.GetUtcNow();
         var plan = DaemonPlanner.Plan(ds, _nodes.Lister.List(), pods, hash, now);
 
+        if (plan.CreateOn.Count + plan.Delete.Count > 0)
+        {
+            DaemonSetLog.Changing(Logger, key, hash, plan.CreateOn.Count, plan.Delete.Count);
+        }
         foreach (var pod in plan.FailedPods)
         {
             _context.Events.Record(ds, "Warning", "FailedDaemonPod",

@@ -101,6 +101,7 @@ public sealed partial class JobController : Controller, IRunnableController
                 return SyncResult.Failed($"write failed status: {failed}");
             }
             _context.Events.Record(job, "Warning", failure.Reason, failure.Message);
+            JobLog.Finished(Logger, key, "Failed", failure.Reason, job.Status.Succeeded ?? 0, job.Status.Failed ?? 0);
             return TtlRequeue(job, now);
         }
 
@@ -121,6 +122,7 @@ public sealed partial class JobController : Controller, IRunnableController
                 return SyncResult.Failed($"write complete status: {completed}");
             }
             _context.Events.Record(job, "Normal", "Completed", "Job completed");
+            JobLog.Finished(Logger, key, "Complete", "CompletionsReached", job.Status.Succeeded ?? 0, job.Status.Failed ?? 0);
             return TtlRequeue(job, now);
         }
 
