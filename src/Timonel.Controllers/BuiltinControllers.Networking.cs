@@ -1,3 +1,5 @@
+using Timonel.Controllers.Endpoints;
+
 namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
@@ -5,5 +7,10 @@ public static partial class BuiltinControllers
     /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Networking { get; } =
     [
+        c => new EndpointsController(c),
+        c => new EndpointSlices.EndpointSliceController(c),
+        c => new Jobs.JobController(c),
+        c => new DaemonSets.DaemonSetController(c),
+        c => new CronJobs.CronJobController(c),
     ];
 }
