@@ -57,7 +57,7 @@ public sealed class CronJobController : Controller, IRunnableController
         foreach (var job in owned.Where(j => JobController.IsFinished(j) && wasActive.Contains(j.Metadata.Uid)))
         {
             var outcome = job.Status.Conditions.First(c => c.Type is "Complete" or "Failed" && c.Status == "True").Type;
-            _context.Events.Record(cronJob, "Normal", "SawCompletedJob", $"Saw completed job: {job.Metadata.Name}, status: {outcome}");
+            _context.EventsFrom("cronjob-controller").Record(cronJob, "Normal", "SawCompletedJob", $"Saw completed job: {job.Metadata.Name}, status: {outcome}");
         }
         var active = owned.Where(j => !JobController.IsFinished(j) && j.Metadata.DeletionTimestamp is null).ToList();
         // References already listed are kept as written, so a job's own updates do not rewrite the status.
@@ -90,7 +90,7 @@ public sealed class CronJobController : Controller, IRunnableController
     {
         if (!CronExpression.TryParse(cronJob.Spec.Schedule, out var schedule, out var error))
         {
-            _context.Events.Record(cronJob, "Warning", "UnparseableSchedule", $"unparseable schedule: {cronJob.Spec.Schedule} : {error}");
+            _context.EventsFrom("cronjob-controller").Record(cronJob, "Warning", "UnparseableSchedule", $"unparseable schedule: {cronJob.Spec.Schedule} : {error}");
             return SyncResult.Done; // a new spec brings the key back
         }
         TimeZoneInfo zone;
@@ -100,14 +100,14 @@ public sealed class CronJobController : Controller, IRunnableController
         }
         catch (TimeZoneNotFoundException)
         {
-            _context.Events.Record(cronJob, "Warning", "UnknownTimeZone", $"invalid timeZone: {cronJob.Spec.TimeZone}");
+            _context.EventsFrom("cronjob-controller").Record(cronJob, "Warning", "UnknownTimeZone", $"invalid timeZone: {cronJob.Spec.TimeZone}");
             return SyncResult.Done;
         }
 
         var decision = CronJobPlanner.Decide(cronJob, active, schedule!, zone, now);
         foreach (var e in decision.Events)
         {
-            _context.Events.Record(cronJob, e.Type, e.Reason, e.Message);
+            _context.EventsFrom("cronjob-controller").Record(cronJob, e.Type, e.Reason, e.Message);
         }
         foreach (var job in decision.DeleteActive)
         {
@@ -116,7 +116,7 @@ public sealed class CronJobController : Controller, IRunnableController
             {
                 return SyncResult.Failed($"delete job {job.Metadata.Name}: {deleted}");
             }
-            _context.Events.Record(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {job.Metadata.Name}");
+            _context.EventsFrom("cronjob-controller").Record(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {job.Metadata.Name}");
             cronJob.Status.Active = cronJob.Status.Active?.Where(r => r.Uid != job.Metadata.Uid).ToList() is { Count: > 0 } left ? left : null;
         }
         if (decision.ScheduledTime is { } scheduled)
@@ -131,12 +131,12 @@ public sealed class CronJobController : Controller, IRunnableController
             }
             else if (!created.Ok)
             {
-                _context.Events.Record(cronJob, "Warning", "FailedCreate", $"Error creating job: {created.Error?.Message}");
+                _context.EventsFrom("cronjob-controller").Record(cronJob, "Warning", "FailedCreate", $"Error creating job: {created.Error?.Message}");
                 return SyncResult.Failed($"create job: {created}");
             }
             else
             {
-                _context.Events.Record(cronJob, "Normal", "SuccessfulCreate", $"Created job {job!.Metadata.Name}");
+                _context.EventsFrom("cronjob-controller").Record(cronJob, "Normal", "SuccessfulCreate", $"Created job {job!.Metadata.Name}");
                 CronJobLog.Started(Logger, cronJob.Metadata.NamespaceProperty + "/" + cronJob.Metadata.Name, job.Metadata.Name, scheduled);
             }
             if (job is not null && !JobController.IsFinished(job) && cronJob.Status.Active?.Any(r => r.Uid == job.Metadata.Uid) != true)
@@ -159,7 +159,7 @@ public sealed class CronJobController : Controller, IRunnableController
             var deleted = await _context.Api.DeleteAsync<V1Job>(job.Metadata.NamespaceProperty, job.Metadata.Name, "Background", job.Metadata.Uid, ct);
             if (deleted.Ok)
             {
-                _context.Events.Record(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {job.Metadata.Name}");
+                _context.EventsFrom("cronjob-controller").Record(cronJob, "Normal", "SuccessfulDelete", $"Deleted job {job.Metadata.Name}");
             }
         }
 

@@ -102,7 +102,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
         }
         foreach (var pod in plan.FailedPods)
         {
-            _context.Events.Record(ds, "Warning", "FailedDaemonPod",
+            _context.EventsFrom("daemonset-controller").Record(ds, "Warning", "FailedDaemonPod",
                 $"Found failed daemon pod {pod.Metadata.NamespaceProperty}/{pod.Metadata.Name} on node {NodeEligibility.TargetNode(pod)}, will try to kill it");
         }
         foreach (var pod in plan.Delete.DistinctBy(p => p.Metadata.Uid))
@@ -113,18 +113,18 @@ public sealed class DaemonSetController : Controller, IRunnableController
                 return SyncResult.Failed($"delete pod {pod.Metadata.Name}: {deleted}");
             }
             _pending.Deleted(key, pod.Metadata.Name);
-            _context.Events.Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
+            _context.EventsFrom("daemonset-controller").Record(ds, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
         }
         foreach (var node in plan.CreateOn)
         {
             var created = await _context.Api.CreateAsync(NewPod(ds, node, hash), ct);
             if (!created.Ok)
             {
-                _context.Events.Record(ds, "Warning", "FailedCreate", $"Error creating: {created.Error?.Message}");
+                _context.EventsFrom("daemonset-controller").Record(ds, "Warning", "FailedCreate", $"Error creating: {created.Error?.Message}");
                 return SyncResult.Failed($"create pod on {node}: {created}");
             }
             _pending.Created(key, created.Value!.Metadata.Name);
-            _context.Events.Record(ds, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
+            _context.EventsFrom("daemonset-controller").Record(ds, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
         }
 
         await DaemonRevisions.CleanUpAsync(_context.Api, ds, revisions, hash, pods, ct);

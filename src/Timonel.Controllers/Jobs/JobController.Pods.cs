@@ -69,11 +69,11 @@ public sealed partial class JobController
             var created = await _context.Api.CreateAsync(JobPods.New(job, index), ct);
             if (!created.Ok)
             {
-                _context.Events.Record(job, "Warning", "FailedCreate", $"Error creating: {created.Error?.Message}");
+                _context.EventsFrom("job-controller").Record(job, "Warning", "FailedCreate", $"Error creating: {created.Error?.Message}");
                 return (result, null, $"create pod: {created}");
             }
             _pending.Created(key, created.Value!.Metadata.Name);
-            _context.Events.Record(job, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
+            _context.EventsFrom("job-controller").Record(job, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
             result.Add(created.Value);
         }
         return (result, null, null);
@@ -96,11 +96,11 @@ public sealed partial class JobController
             var deleted = await _context.Api.DeleteAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name, preconditionUid: pod.Metadata.Uid, ct: ct);
             if (!deleted.Ok && !deleted.IsNotFound)
             {
-                _context.Events.Record(job, "Warning", "FailedDelete", $"Error deleting: {deleted.Error?.Message}");
+                _context.EventsFrom("job-controller").Record(job, "Warning", "FailedDelete", $"Error deleting: {deleted.Error?.Message}");
                 return $"delete pod {pod.Metadata.Name}: {deleted}";
             }
             _pending.Deleted(key, pod.Metadata.Name);
-            _context.Events.Record(job, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
+            _context.EventsFrom("job-controller").Record(job, "Normal", "SuccessfulDelete", $"Deleted pod: {pod.Metadata.Name}");
         }
         return null;
     }

@@ -100,7 +100,7 @@ public sealed partial class JobController : Controller, IRunnableController
             {
                 return SyncResult.Failed($"write failed status: {failed}");
             }
-            _context.Events.Record(job, "Warning", failure.Reason, failure.Message);
+            _context.EventsFrom("job-controller").Record(job, "Warning", failure.Reason, failure.Message);
             JobLog.Finished(Logger, key, "Failed", failure.Reason, job.Status.Succeeded ?? 0, job.Status.Failed ?? 0);
             return TtlRequeue(job, now);
         }
@@ -121,7 +121,7 @@ public sealed partial class JobController : Controller, IRunnableController
             {
                 return SyncResult.Failed($"write complete status: {completed}");
             }
-            _context.Events.Record(job, "Normal", "Completed", "Job completed");
+            _context.EventsFrom("job-controller").Record(job, "Normal", "Completed", "Job completed");
             JobLog.Finished(Logger, key, "Complete", "CompletionsReached", job.Status.Succeeded ?? 0, job.Status.Failed ?? 0);
             return TtlRequeue(job, now);
         }
@@ -137,7 +137,7 @@ public sealed partial class JobController : Controller, IRunnableController
             if (!wasSuspended)
             {
                 SetCondition(job, "Suspended", "JobSuspended", "Job suspended", now);
-                _context.Events.Record(job, "Normal", "Suspended", "Job suspended");
+                _context.EventsFrom("job-controller").Record(job, "Normal", "Suspended", "Job suspended");
             }
         }
         else
@@ -146,7 +146,7 @@ public sealed partial class JobController : Controller, IRunnableController
             {
                 SetCondition(job, "Suspended", "JobResumed", "Job resumed", now, "False");
                 status.StartTime = now.UtcDateTime;
-                _context.Events.Record(job, "Normal", "Resumed", "Job resumed");
+                _context.EventsFrom("job-controller").Record(job, "Normal", "Resumed", "Job resumed");
             }
             status.StartTime ??= now.UtcDateTime;
             var (created, wait, manageError) = await ManagePodsAsync(key, job, active, now, ct);
