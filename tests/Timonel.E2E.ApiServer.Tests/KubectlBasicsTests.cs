@@ -41,9 +41,16 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
     {
         await f.Ok("create", "namespace", "nb3");
         Assert.Equal("deployment.apps/web created", (await f.Ok("create", "deployment", "web", "-n", "nb3", "--image=x", "--replicas=2")).Trim());
+        // The deployment controller creates the ReplicaSet and its 2 pods; no node runs them here,
+        // so they are up to date but not ready.
         var rows = ServerFixture.Rows(await f.Ok("get", "deployments", "-n", "nb3"));
+        for (var i = 0; i < 100 && rows[1][2] != "2"; i++)
+        {
+            await Task.Delay(100);
+            rows = ServerFixture.Rows(await f.Ok("get", "deployments", "-n", "nb3"));
+        }
         Assert.Equal(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], rows[0]);
-        Assert.Equal(["web", "0/2", "0", "0"], rows[1][..4]);
+        Assert.Equal(["web", "0/2", "2", "0"], rows[1][..4]);
         var wide = ServerFixture.Rows(await f.Ok("get", "deployments", "-n", "nb3", "-o", "wide"));
         Assert.Equal(["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR"], wide[0]);
         Assert.Equal(["x", "x", "app=web"], wide[1][5..]);

@@ -47,8 +47,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
             Added = _ => EnqueueAll(),
             Updated = (old, node) =>
             {
-                if (KubernetesJson.Serialize(old.Metadata.Labels) != KubernetesJson.Serialize(node.Metadata.Labels) ||
-                    KubernetesJson.Serialize(old.Spec?.Taints) != KubernetesJson.Serialize(node.Spec?.Taints))
+                if (Json(old.Metadata.Labels) != Json(node.Metadata.Labels) || Json(old.Spec?.Taints) != Json(node.Spec?.Taints))
                 {
                     EnqueueAll();
                 }
@@ -56,6 +55,9 @@ public sealed class DaemonSetController : Controller, IRunnableController
             Deleted = (_, _) => EnqueueAll(),
         });
     }
+
+    /// <summary>JSON text for comparing; null stays null (KubernetesJson cannot serialize null).</summary>
+    private static string? Json(object? value) => value is null ? null : KubernetesJson.Serialize(value);
 
     private void EnqueueAll()
     {

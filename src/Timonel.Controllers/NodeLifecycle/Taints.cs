@@ -11,9 +11,13 @@ public static class Taints
     public const string NoExecute = "NoExecute";
 
     /// <summary>The taint key a Ready condition status calls for: none when Ready is True.</summary>
+    /// <summary>
+    /// The taint a Ready status calls for. A node that has not posted a Ready condition yet gets
+    /// none (as upstream): it is marked Unknown, and so tainted, only after its startup grace period.
+    /// </summary>
     public static string? KeyFor(string? readyStatus) => readyStatus switch
     {
-        "True" => null,
+        null or "True" => null,
         "False" => NotReady,
         _ => Unreachable,
     };
