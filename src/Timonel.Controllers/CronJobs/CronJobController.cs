@@ -7,6 +7,8 @@ using Timonel.Client.Informers;
 using Timonel.Controllers.Endpoints;
 using Timonel.Controllers.Jobs;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.CronJobs;
 
 /// <summary>
@@ -29,7 +31,7 @@ public sealed class CronJobController : Controller, IRunnableController
         _cronJobs.AddEventHandler(ResourceEventHandler<V1CronJob>.ForAll(Enqueue));
         _jobs.AddEventHandler(ResourceEventHandler<V1Job>.ForAll(job =>
         {
-            if (PodFacts.ControllerOf(job.Metadata) is { Kind: "CronJob" } owner)
+            if (OwnerRefs.ControllerOf(job.Metadata) is { Kind: "CronJob" } owner)
             {
                 Queue.Add(job.Metadata.NamespaceProperty + "/" + owner.Name);
             }
@@ -47,10 +49,10 @@ public sealed class CronJobController : Controller, IRunnableController
         {
             return SyncResult.Done;
         }
-        var cronJob = PodFacts.Copy(cached);
+        var cronJob = ObjectCopy.Clone(cached);
         var status = cronJob.Status ??= new V1CronJobStatus();
         var now = Time.GetUtcNow();
-        var owned = _jobs.Lister.List(ns).Where(j => PodFacts.ControllerOf(j.Metadata)?.Uid == cronJob.Metadata.Uid).ToList();
+        var owned = _jobs.Lister.List(ns).Where(j => OwnerRefs.ControllerOf(j.Metadata)?.Uid == cronJob.Metadata.Uid).ToList();
 
         // Active: the owned jobs still running. A job leaving the list was seen to finish.
         var wasActive = (status.Active ?? []).Select(r => r.Uid).ToHashSet(StringComparer.Ordinal);
@@ -127,7 +129,7 @@ public sealed class CronJobController : Controller, IRunnableController
             {
                 // Started by an earlier sync whose status write failed: adopt it if it is ours.
                 var existing = await _context.Api.GetAsync<V1Job>(cronJob.Metadata.NamespaceProperty, CronJobNames.JobName(cronJob, scheduled), ct);
-                job = existing.Value is { } j && PodFacts.ControllerOf(j.Metadata)?.Uid == cronJob.Metadata.Uid ? j : null;
+                job = existing.Value is { } j && OwnerRefs.ControllerOf(j.Metadata)?.Uid == cronJob.Metadata.Uid ? j : null;
             }
             else if (!created.Ok)
             {
@@ -197,9 +199,9 @@ public sealed class CronJobController : Controller, IRunnableController
                 NamespaceProperty = cronJob.Metadata.NamespaceProperty,
                 Labels = template.Metadata?.Labels is { } l ? new Dictionary<string, string>(l, StringComparer.Ordinal) : null,
                 Annotations = annotations,
-                OwnerReferences = [PodFacts.OwnerReference(cronJob, "batch/v1", "CronJob")],
+                OwnerReferences = [OwnerRefs.NewControllerRef(cronJob, "batch/v1", "CronJob")],
             },
-            Spec = PodFacts.Copy(template.Spec),
+            Spec = ObjectCopy.Clone(template.Spec),
         };
     }
 }

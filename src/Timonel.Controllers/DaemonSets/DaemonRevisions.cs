@@ -8,6 +8,8 @@ using Timonel.Client.Api;
 using Timonel.Client.Informers;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.DaemonSets;
 
 /// <summary>
@@ -37,7 +39,7 @@ internal static class DaemonRevisions
 
     public static IReadOnlyList<V1ControllerRevision> Owned(V1DaemonSet ds, ILister<V1ControllerRevision> revisions) =>
         revisions.List(ds.Metadata.NamespaceProperty, LabelSelector.FromModel(ds.Spec.Selector))
-            .Where(r => PodFacts.ControllerOf(r.Metadata)?.Uid == ds.Metadata.Uid)
+            .Where(r => OwnerRefs.ControllerOf(r.Metadata)?.Uid == ds.Metadata.Uid)
             .ToList();
 
     /// <summary>
@@ -58,7 +60,7 @@ internal static class DaemonRevisions
                 return (hash, null);
             }
             // Rolled back to an older template: it becomes the newest revision again.
-            var bumped = PodFacts.Copy(existing);
+            var bumped = ObjectCopy.Clone(existing);
             bumped.Revision = max + 1;
             var updated = await api.UpdateAsync(bumped, ct);
             return updated.Ok ? (hash, null) : (null, $"renumber revision {name}: {updated}");
@@ -76,7 +78,7 @@ internal static class DaemonRevisions
                 Name = name,
                 NamespaceProperty = ds.Metadata.NamespaceProperty,
                 Labels = labels,
-                OwnerReferences = [PodFacts.OwnerReference(ds, "apps/v1", "DaemonSet")],
+                OwnerReferences = [OwnerRefs.NewControllerRef(ds, "apps/v1", "DaemonSet")],
             },
             Data = new JsonObject { ["spec"] = new JsonObject { ["template"] = template } },
             Revision = max + 1,

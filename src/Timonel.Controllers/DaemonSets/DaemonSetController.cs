@@ -7,6 +7,8 @@ using Timonel.Client.Informers;
 using Timonel.Controllers.Endpoints;
 using Timonel.Controllers.Jobs;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.DaemonSets;
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
         _daemonSets.AddEventHandler(ResourceEventHandler<V1DaemonSet>.ForAll(Enqueue));
         _pods.AddEventHandler(ResourceEventHandler<V1Pod>.ForAll(pod =>
         {
-            if (PodFacts.ControllerOf(pod.Metadata) is { Kind: "DaemonSet" } owner)
+            if (OwnerRefs.ControllerOf(pod.Metadata) is { Kind: "DaemonSet" } owner)
             {
                 Queue.Add(pod.Metadata.NamespaceProperty + "/" + owner.Name);
             }
@@ -94,7 +96,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
         {
             return SyncResult.Failed(revisionError ?? "revision");
         }
-        var pods = _pods.Lister.List(ns).Where(p => PodFacts.ControllerOf(p.Metadata)?.Uid == ds.Metadata.Uid).ToList();
+        var pods = _pods.Lister.List(ns).Where(p => OwnerRefs.ControllerOf(p.Metadata)?.Uid == ds.Metadata.Uid).ToList();
         var now = Time.GetUtcNow();
         var plan = DaemonPlanner.Plan(ds, _nodes.Lister.List(), pods, hash, now);
 
@@ -132,7 +134,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
         await DaemonRevisions.CleanUpAsync(_context.Api, ds, revisions, hash, pods, ct);
         if (KubernetesJson.Serialize(plan.Status) != KubernetesJson.Serialize(ds.Status ?? new V1DaemonSetStatus()))
         {
-            var update = PodFacts.Copy(ds);
+            var update = ObjectCopy.Clone(ds);
             update.Status = plan.Status;
             var written = await _context.Api.UpdateStatusAsync(update, ct);
             if (!written.Ok)
@@ -146,7 +148,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
     private static V1Pod NewPod(V1DaemonSet ds, string node, string hash)
     {
         var template = ds.Spec.Template;
-        var spec = PodFacts.Copy(template.Spec);
+        var spec = ObjectCopy.Clone(template.Spec);
         spec.Tolerations = NodeEligibility.WithDefaults(spec.Tolerations, spec.HostNetwork == true);
         NodeEligibility.PinToNode(spec, node);
         var labels = new Dictionary<string, string>(template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
@@ -162,7 +164,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
                 NamespaceProperty = ds.Metadata.NamespaceProperty,
                 Labels = labels,
                 Annotations = template.Metadata?.Annotations is { } a ? new Dictionary<string, string>(a, StringComparer.Ordinal) : null,
-                OwnerReferences = [PodFacts.OwnerReference(ds, "apps/v1", "DaemonSet")],
+                OwnerReferences = [OwnerRefs.NewControllerRef(ds, "apps/v1", "DaemonSet")],
             },
             Spec = spec,
         };

@@ -6,6 +6,8 @@ using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.EndpointSlices;
 
 /// <summary>
@@ -81,7 +83,7 @@ public sealed class EndpointSliceController : Controller, IRunnableController
         }
 
         var desired = DesiredEndpoints.Compute(service, ServicePods.PodsOf(service, _pods.Lister));
-        var owned = existing.Where(s => PodFacts.ControllerOf(s.Metadata)?.Uid == service.Metadata.Uid).Select(PodFacts.Copy).ToList();
+        var owned = existing.Where(s => OwnerRefs.ControllerOf(s.Metadata)?.Uid == service.Metadata.Uid).Select(ObjectCopy.Clone).ToList();
         var labels = LabelsFor(service);
         var plan = SlicePlanner.Plan(desired, owned, ports => NewSlice(service, ports, labels));
         // Slices whose labels drifted (e.g. the service's labels changed) are rewritten too.
@@ -149,7 +151,7 @@ public sealed class EndpointSliceController : Controller, IRunnableController
             GenerateName = service.Metadata.Name + "-",
             NamespaceProperty = service.Metadata.NamespaceProperty,
             Labels = new Dictionary<string, string>(labels, StringComparer.Ordinal),
-            OwnerReferences = [PodFacts.OwnerReference(service, "v1", "Service")],
+            OwnerReferences = [OwnerRefs.NewControllerRef(service, "v1", "Service")],
         },
         AddressType = "IPv4",
         Endpoints = [],

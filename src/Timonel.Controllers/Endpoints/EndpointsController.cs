@@ -4,6 +4,8 @@ using Timonel.Client.Api;
 using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.Endpoints;
 
 /// <summary>
@@ -88,7 +90,7 @@ public sealed class EndpointsController : Controller, IRunnableController
         {
             return SyncResult.Done;
         }
-        var update = PodFacts.Copy(current);
+        var update = ObjectCopy.Clone(current);
         update.Subsets = subsets;
         update.Metadata.Labels = labels;
         var updated = await _context.Api.UpdateAsync(update, ct);

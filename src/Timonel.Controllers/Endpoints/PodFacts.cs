@@ -86,21 +86,4 @@ internal static class PodFacts
         Name = pod.Metadata.Name,
         Uid = pod.Metadata.Uid,
     };
-
-    /// <summary>A deep copy to change: cached objects are shared and read-only.</summary>
-    public static T Copy<T>(T obj) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
-
-    /// <summary>The controller owner reference of an object, if any.</summary>
-    public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) =>
-        meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
-
-    public static V1OwnerReference OwnerReference(IKubernetesObject<V1ObjectMeta> owner, string apiVersion, string kind) => new()
-    {
-        ApiVersion = apiVersion,
-        Kind = kind,
-        Name = owner.Metadata.Name,
-        Uid = owner.Metadata.Uid,
-        Controller = true,
-        BlockOwnerDeletion = true,
-    };
 }

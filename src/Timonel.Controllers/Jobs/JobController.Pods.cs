@@ -2,6 +2,8 @@ using k8s.Models;
 using Timonel.Client.Controllers;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.Jobs;
 
 public sealed partial class JobController
@@ -135,7 +137,7 @@ public sealed partial class JobController
     private async Task<SyncResult> ReleaseOrphansAsync(string? ns, string jobName, CancellationToken ct)
     {
         foreach (var pod in _pods.Lister.List(ns).Where(p => JobPods.HasTrackingFinalizer(p) &&
-            PodFacts.ControllerOf(p.Metadata) is { Kind: "Job" } owner && owner.Name == jobName &&
+            OwnerRefs.ControllerOf(p.Metadata) is { Kind: "Job" } owner && owner.Name == jobName &&
             _jobs.Lister.Get(ns, jobName) is null))
         {
             var removed = await JobPods.RemoveFinalizerAsync(_context.Api, pod, ct);

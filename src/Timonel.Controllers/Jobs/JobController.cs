@@ -6,6 +6,8 @@ using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.Jobs;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed partial class JobController : Controller, IRunnableController
         _jobs.AddEventHandler(ResourceEventHandler<V1Job>.ForAll(Enqueue));
         _pods.AddEventHandler(ResourceEventHandler<V1Pod>.ForAll(pod =>
         {
-            if (PodFacts.ControllerOf(pod.Metadata) is { Kind: "Job" } owner)
+            if (OwnerRefs.ControllerOf(pod.Metadata) is { Kind: "Job" } owner)
             {
                 Queue.Add(pod.Metadata.NamespaceProperty + "/" + owner.Name);
             }
@@ -62,7 +64,7 @@ public sealed partial class JobController : Controller, IRunnableController
         {
             return SyncResult.After(TimeSpan.FromSeconds(1)); // the pod events will bring the key back sooner
         }
-        var pods = _pods.Lister.List(ns).Where(p => PodFacts.ControllerOf(p.Metadata)?.Uid == cached.Metadata.Uid).ToList();
+        var pods = _pods.Lister.List(ns).Where(p => OwnerRefs.ControllerOf(p.Metadata)?.Uid == cached.Metadata.Uid).ToList();
         var now = Time.GetUtcNow();
 
         // A job being deleted (foreground) only lets its pods go; it must not start new ones.
@@ -71,7 +73,7 @@ public sealed partial class JobController : Controller, IRunnableController
             return await SyncFinishedAsync(key, cached, pods, now, ct);
         }
 
-        var (job, newFailures, error) = await _tracking.CountAsync(key, PodFacts.Copy(cached), pods, ct);
+        var (job, newFailures, error) = await _tracking.CountAsync(key, ObjectCopy.Clone(cached), pods, ct);
         if (error is not null)
         {
             return SyncResult.Failed(error);
@@ -80,7 +82,7 @@ public sealed partial class JobController : Controller, IRunnableController
         {
             _lastFailure[key] = now;
         }
-        job = PodFacts.Copy(job);
+        job = ObjectCopy.Clone(job);
         var status = job.Status;
         var active = pods.Where(p => !PodFacts.IsFinished(p) && !PodFacts.IsTerminating(p)).ToList();
         var wasSuspended = status.Conditions?.Any(c => c.Type == "Suspended" && c.Status == "True") == true;

@@ -4,6 +4,8 @@ using k8s.Models;
 using Timonel.Client.Api;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.Jobs;
 
 /// <summary>The pods of a Job: how they are made from the template, and the index they carry.</summary>
@@ -17,7 +19,7 @@ internal static class JobPods
         var template = job.Spec.Template;
         var labels = new Dictionary<string, string>(template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         var annotations = new Dictionary<string, string>(template.Metadata?.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-        var spec = PodFacts.Copy(template.Spec);
+        var spec = ObjectCopy.Clone(template.Spec);
         if (index is { } i)
         {
             var text = i.ToString(CultureInfo.InvariantCulture);
@@ -46,7 +48,7 @@ internal static class JobPods
                 Labels = labels,
                 Annotations = annotations.Count > 0 ? annotations : null,
                 Finalizers = [TrackingFinalizer],
-                OwnerReferences = [PodFacts.OwnerReference(job, "batch/v1", "Job")],
+                OwnerReferences = [OwnerRefs.NewControllerRef(job, "batch/v1", "Job")],
             },
             Spec = spec,
         };

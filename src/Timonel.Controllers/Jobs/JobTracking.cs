@@ -2,6 +2,8 @@ using k8s.Models;
 using Timonel.Client.Api;
 using Timonel.Controllers.Endpoints;
 
+using Timonel.Controllers.Workloads;
+
 namespace Timonel.Controllers.Jobs;
 
 /// <summary>
@@ -82,7 +84,7 @@ internal sealed class JobTracking(ApiConnection api, PendingPodWrites pending)
             pending.FinalizerRemoved(key, pod.Metadata.Name, JobPods.TrackingFinalizer);
         }
 
-        var move = PodFacts.Copy(job);
+        var move = ObjectCopy.Clone(job);
         move.Status.Succeeded = (move.Status.Succeeded ?? 0) + (move.Status.UncountedTerminatedPods.Succeeded?.Count ?? 0);
         move.Status.Failed = (move.Status.Failed ?? 0) + (move.Status.UncountedTerminatedPods.Failed?.Count ?? 0);
         move.Status.UncountedTerminatedPods = new V1UncountedTerminatedPods { Succeeded = [], Failed = [] };
