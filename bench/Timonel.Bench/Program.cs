@@ -1,6 +1,7 @@
 // Benchmarks are run by hand and reported in docs/benchmarks.md; they are never timed assertions.
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
 using Timonel.Bench.ApiServer;
+using Timonel.Bench.Deployments;
 using Timonel.Bench.Scheduler;
 using Timonel.Bench.Storage;
 
@@ -16,6 +17,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["apiserver-startup"] = StartupBench.RunAsync,
     ["apiserver-memory"] = MemoryBench.RunAsync,
     ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
+    ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

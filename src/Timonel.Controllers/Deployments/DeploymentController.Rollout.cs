@@ -92,9 +92,13 @@ public sealed partial class DeploymentController
             }
             scaled += count;
         }
-        // Then healthy old pods, as far as availability above minAvailable allows.
-        var available = all.Sum(rs => rs.Status?.AvailableReplicas ?? 0);
-        var budget = available - minAvailable;
+        // Then healthy old pods, as far as availability above minAvailable allows. A set just scaled
+        // down still reports its old availableReplicas until its controller deletes the pods, so no
+        // set counts more available pods than its spec keeps; and the spec arithmetic above
+        // (maxScaledDown) bounds this step too. Without both, a sync on a stale status shrank old
+        // sets twice for the same new pods (10,000 replicas: ready fell far below 75%).
+        var available = all.Sum(rs => Math.Min(rs.Status?.AvailableReplicas ?? 0, DeploymentMath.Replicas(rs)));
+        var budget = Math.Min(available - minAvailable, maxScaledDown - scaled);
         var healthyScaled = 0;
         foreach (var rs in ByCreation(old))
         {

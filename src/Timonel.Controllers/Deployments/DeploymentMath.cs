@@ -64,7 +64,10 @@ public static class DeploymentMath
             return desired;
         }
         var current = newRs is null ? 0 : Replicas(newRs);
-        var total = all.Sum(Replicas);
+        // A set just scaled down keeps its surplus pods until its controller deletes them; counting
+        // them (status.replicas, active pods) keeps the pods that exist, not only the sizes asked
+        // for, within maxSurge. Spec alone let 10,000 replicas reach 12,511 pods for a moment.
+        var total = all.Sum(rs => Math.Max(Replicas(rs), rs.Status?.Replicas ?? 0));
         var maxTotal = desired + MaxSurge(d);
         if (total >= maxTotal)
         {
