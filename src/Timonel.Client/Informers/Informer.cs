@@ -101,11 +101,10 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
                 }
                 else
                 {
-                    var (failure, progressed) = await WatchUntilRelistAsync(listed, ct).ConfigureAwait(false);
-                    if (progressed)
-                    {
-                        backoff = MinBackoff;
-                    }
+                    // A list that worked means the server is back: a watch that breaks after it
+                    // (e.g. the server crashed again) waits the shortest delay, not a doubled one.
+                    backoff = MinBackoff;
+                    var (failure, _) = await WatchUntilRelistAsync(listed, ct).ConfigureAwait(false);
                     // A 410 relists at once: the cache is merely behind, the server is fine.
                     if (failure is null)
                     {
