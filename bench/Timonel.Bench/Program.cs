@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
 using Timonel.Bench.ApiServer;
 using Timonel.Bench.Scheduler;
+using Timonel.Bench.SchedulerE2E;
 using Timonel.Bench.Storage;
 
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
@@ -16,6 +17,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["apiserver-startup"] = StartupBench.RunAsync,
     ["apiserver-memory"] = MemoryBench.RunAsync,
     ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
+    ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -15,9 +15,12 @@ internal sealed class BenchServer : IAsyncDisposable
 {
     private Process? _process;
 
-    private BenchServer(string dataDir)
+    private readonly string[] _extraArgs;
+
+    private BenchServer(string dataDir, string[] extraArgs)
     {
         DataDir = dataDir;
+        _extraArgs = extraArgs;
         Port = FreePort();
     }
 
@@ -35,9 +38,10 @@ internal sealed class BenchServer : IAsyncDisposable
     /// <summary>The built server; the bench is run from the repository root.</summary>
     public static string TimonelDll => Path.GetFullPath(".artifacts/bin/Timonel/release/timonel.dll");
 
-    public static async Task<BenchServer> StartNewAsync()
+    /// <summary>Starts a server on a fresh data dir; extraArgs go to `timonel server` (e.g. --disable-controllers).</summary>
+    public static async Task<BenchServer> StartNewAsync(params string[] extraArgs)
     {
-        var server = new BenchServer(Directory.CreateTempSubdirectory("timonel-bench-server-").FullName);
+        var server = new BenchServer(Directory.CreateTempSubdirectory("timonel-bench-server-").FullName, extraArgs);
         try
         {
             await server.StartAsync();
@@ -64,7 +68,7 @@ internal sealed class BenchServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { TimonelDll, "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture) })
+        foreach (var a in new[] { TimonelDll, "server", "--data-dir", DataDir, "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture) }.Concat(_extraArgs))
         {
             info.ArgumentList.Add(a);
         }
