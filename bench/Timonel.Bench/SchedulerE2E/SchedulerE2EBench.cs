@@ -28,9 +28,11 @@ internal static class SchedulerE2EBench
         var measured = flags.Int("pods", 10000);
         var creators = flags.Int("creators", 64);
         var lease = flags.String("lease-renew-interval", "10m");
+        // --scheduler off: the same creates and watches with no scheduler, to split the server's CPU.
+        var schedulerOn = flags.String("scheduler", "on") != "off";
         flags.CheckAllUsed();
 
-        await using var server = await BenchServer.StartNewAsync("--disable-controllers");
+        await using var server = await BenchServer.StartNewAsync(schedulerOn ? ["--disable-controllers"] : ["--disable-controllers", "--disable-scheduler"]);
         using var agent = BenchAgent.Start(server, nodes, lease);
         using var client = server.Client(BenchHttp.Http2, creators);
         using var watchClient = server.Client(BenchHttp.Http11, 2);
@@ -52,13 +54,23 @@ internal static class SchedulerE2EBench
 
         clock.Restart();
         await CreateAsync(client, "p", placed, creators, new ConcurrentDictionary<string, long>());
+        if (!schedulerOn)
+        {
+            var cpu0 = (Server: ProcCpu.Of(server.Pid), Bench: Process.GetCurrentProcess().TotalProcessorTime);
+            clock.Restart();
+            await CreateAsync(client, "m", measured, creators, new ConcurrentDictionary<string, long>());
+            Console.WriteLine($"  scheduler off: created {measured} pods in {clock.Elapsed.TotalSeconds:F1} s ({measured / clock.Elapsed.TotalSeconds:F0}/s); server CPU {(ProcCpu.Of(server.Pid) - cpu0.Server).TotalMilliseconds / measured:F2} ms/pod, load generator CPU {(Process.GetCurrentProcess().TotalProcessorTime - cpu0.Bench).TotalMilliseconds / measured:F2} ms/pod");
+            await stop.CancelAsync();
+            await Task.WhenAll(watching, placedWatching);
+            return 0;
+        }
         for (var waited = Stopwatch.StartNew(); placedWatcher.Bound < placed; await Task.Delay(100))
         {
             if (waited.Elapsed > TimeSpan.FromMinutes(5)) throw new TimeoutException($"only {placedWatcher.Bound}/{placed} placed pods bound after 5 minutes");
         }
         Console.WriteLine($"  {placed} pods placed in {clock.Elapsed.TotalSeconds:F1} s");
 
-        var cpuBefore = (Server: ProcCpu.Of(server.Pid), Agent: ProcCpu.Of(agent.Pid), Machine: ProcCpu.Machine());
+        var cpuBefore = (Server: ProcCpu.Of(server.Pid), Agent: ProcCpu.Of(agent.Pid), Machine: ProcCpu.Machine(), Bench: Process.GetCurrentProcess().TotalProcessorTime);
         var createdAt = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         clock.Restart();
         var sampling = watcher.SampleUntilAsync(measured, TimeSpan.FromMinutes(10), stop.Token);
@@ -67,7 +79,8 @@ internal static class SchedulerE2EBench
         var created = clock.Elapsed;
         await sampling;
         var elapsed = clock.Elapsed;
-        var cpu = (Server: ProcCpu.Of(server.Pid) - cpuBefore.Server, Agent: ProcCpu.Of(agent.Pid) - cpuBefore.Agent, Machine: ProcCpu.Machine() - cpuBefore.Machine);
+        var cpu = (Server: ProcCpu.Of(server.Pid) - cpuBefore.Server, Agent: ProcCpu.Of(agent.Pid) - cpuBefore.Agent, Machine: ProcCpu.Machine() - cpuBefore.Machine,
+            Bench: Process.GetCurrentProcess().TotalProcessorTime - cpuBefore.Bench);
         await stop.CancelAsync();
         await Task.WhenAll(watching, placedWatching);
 
@@ -77,7 +90,7 @@ internal static class SchedulerE2EBench
     }
 
     private static void Report(BindingWatcher watcher, ConcurrentDictionary<string, long> createdAt, int measured, TimeSpan created, TimeSpan elapsed,
-        (TimeSpan Server, TimeSpan Agent, TimeSpan Machine) cpu)
+        (TimeSpan Server, TimeSpan Agent, TimeSpan Machine, TimeSpan Bench) cpu)
     {
         var samples = watcher.Samples.Skip(1).ToList();
         var latencies = watcher.BoundAt
@@ -91,7 +104,7 @@ internal static class SchedulerE2EBench
         {
             Console.WriteLine($"  create acknowledged to bound: p50 {Percentile(latencies, 0.50):F0} ms, p99 {Percentile(latencies, 0.99):F0} ms");
         }
-        Console.WriteLine($"  CPU during the measured phase: server {cpu.Server.TotalSeconds:F1} s ({cpu.Server.TotalMilliseconds / measured:F2} ms/pod), agent {cpu.Agent.TotalSeconds:F1} s, whole machine {cpu.Machine.TotalSeconds:F1} s of {2 * elapsed.TotalSeconds:F1} s available");
+        Console.WriteLine($"  CPU during the measured phase: server {cpu.Server.TotalSeconds:F1} s ({cpu.Server.TotalMilliseconds / measured:F2} ms/pod), agent {cpu.Agent.TotalSeconds:F1} s, load generator {cpu.Bench.TotalSeconds:F1} s, whole machine {cpu.Machine.TotalSeconds:F1} s of {2 * elapsed.TotalSeconds:F1} s available");
     }
 
     private static double Percentile(List<double> sorted, double q) => sorted[Math.Min(sorted.Count - 1, (int)(q * sorted.Count))];
