@@ -3,6 +3,7 @@
 using Timonel.Bench.ApiServer;
 using Timonel.Bench.Deployments;
 using Timonel.Bench.Scheduler;
+using Timonel.Bench.SchedulerE2E;
 using Timonel.Bench.Storage;
 
 var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
@@ -18,6 +19,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["apiserver-memory"] = MemoryBench.RunAsync,
     ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
     ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
+    ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -76,18 +76,26 @@ public sealed class SimulatedFleet(ApiConnection api, SimulatedNodeOptions optio
         }
     }
 
-    /// <summary>Refreshes the nodes' conditions (heartbeat times) once per status interval.</summary>
+    /// <summary>
+    /// Refreshes the nodes' conditions (heartbeat times) once per status interval, spread evenly
+    /// over it like the Leases: a burst of N status patches would reach every node watcher (the
+    /// scheduler re-queues unschedulable pods on each node update) all at once.
+    /// </summary>
     private async Task HeartbeatAsync(CancellationToken ct)
     {
+        var gap = options.StatusInterval / Math.Max(1, options.Nodes);
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                await Task.Delay(options.StatusInterval, options.Time, ct);
-                var conditions = System.Text.Json.JsonSerializer.Serialize(new { status = new { conditions = SimulatedNodes.Conditions(options.Time.GetUtcNow().UtcDateTime).Select(c => new { type = c.Type, status = c.Status, reason = c.Reason, message = c.Message, lastHeartbeatTime = c.LastHeartbeatTime, lastTransitionTime = c.LastTransitionTime }) } });
-                foreach (var name in NodeNames)
+                var round = options.Time.GetUtcNow();
+                for (var i = 0; i < NodeNames.Count; i++)
                 {
-                    await api.PatchAsync<V1Node>(null, name, PatchType.StrategicMerge, conditions, subresource: "status", ct: ct);
+                    var due = round + (gap * (i + 1));
+                    var wait = due - options.Time.GetUtcNow();
+                    if (wait > TimeSpan.Zero) await Task.Delay(wait, options.Time, ct);
+                    var conditions = System.Text.Json.JsonSerializer.Serialize(new { status = new { conditions = SimulatedNodes.Conditions(options.Time.GetUtcNow().UtcDateTime).Select(c => new { type = c.Type, status = c.Status, reason = c.Reason, message = c.Message, lastHeartbeatTime = c.LastHeartbeatTime, lastTransitionTime = c.LastTransitionTime }) } });
+                    await api.PatchAsync<V1Node>(null, NodeNames[i], PatchType.StrategicMerge, conditions, subresource: "status", ct: ct);
                 }
             }
         }

@@ -10,7 +10,10 @@ public sealed record SimulatedNodeOptions
     public int MaxPods { get; init; } = 110;
     /// <summary>How often each node's Lease is renewed (the kubelet's default is 10 s).</summary>
     public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>How often the nodes' Ready condition heartbeat is refreshed.</summary>
-    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// How often the nodes' Ready condition heartbeat is refreshed (the kubelet's
+    /// nodeStatusReportFrequency is 5 min; node health comes from the Leases).
+    /// </summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMinutes(5);
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

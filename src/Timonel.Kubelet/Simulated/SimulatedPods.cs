@@ -17,6 +17,9 @@ internal sealed class SimulatedPods : Controller
     private readonly IInformer<V1Node> _nodes;
     private readonly Func<string, bool> _isOurs;
     private readonly PodIpAllocator _ips = new();
+    // Pods bound to a node that has no podCIDR yet, by node: retried when the node gets one
+    // (polling every such pod each second costs the agent a core at 50,000 pods).
+    private readonly Dictionary<string, HashSet<string>> _waitingForCidr = new(StringComparer.Ordinal);
 
     public SimulatedPods(ApiConnection api, SharedInformerFactory informers, Func<string, bool> isOurs, TimeProvider time, ILogger logger)
         : base("simulated-pods", time, logger)
@@ -31,6 +34,25 @@ internal sealed class SimulatedPods : Controller
             Updated = (_, pod) => OnPod(pod),
             Deleted = (pod, _) => _ips.Release(pod.Spec?.NodeName, pod.Metadata.Uid),
         });
+        _nodes.AddEventHandler(new ResourceEventHandler<V1Node>
+        {
+            Added = OnNode,
+            Updated = (_, node) => OnNode(node),
+        });
+    }
+
+    private void OnNode(V1Node node)
+    {
+        if (string.IsNullOrEmpty(node.Spec?.PodCIDR))
+        {
+            return;
+        }
+        HashSet<string>? waiting;
+        lock (_waitingForCidr)
+        {
+            if (!_waitingForCidr.Remove(node.Metadata.Name, out waiting)) return;
+        }
+        foreach (var key in waiting) Queue.Add(key);
     }
 
     public IReadOnlyList<Func<CancellationToken, Task>> CacheSyncs => [_pods.WaitForCacheSyncAsync, _nodes.WaitForCacheSyncAsync];
@@ -61,10 +83,22 @@ internal sealed class SimulatedPods : Controller
             return SyncResult.Done;
         }
         var node = _nodes.Lister.Get(null, nodeName);
-        var ip = _ips.Allocate(nodeName, node?.Spec?.PodCIDR, pod.Metadata.Uid);
+        if (string.IsNullOrEmpty(node?.Spec?.PodCIDR))
+        {
+            // The node has no podCIDR yet (node IPAM assigns it): OnNode retries the pod then.
+            lock (_waitingForCidr)
+            {
+                if (!_waitingForCidr.TryGetValue(nodeName, out var waiting)) _waitingForCidr[nodeName] = waiting = new(StringComparer.Ordinal);
+                waiting.Add(key);
+            }
+            // The CIDR may have arrived between the lister read and the registration above.
+            if (_nodes.Lister.Get(null, nodeName) is { } fresh) OnNode(fresh);
+            return SyncResult.Done;
+        }
+        var ip = _ips.Allocate(nodeName, node.Spec.PodCIDR, pod.Metadata.Uid);
         if (ip is null)
         {
-            // The node has no podCIDR yet (node IPAM assigns it); look again shortly.
+            // The node's range is full; look again shortly (a deleted pod frees an address).
             return SyncResult.After(TimeSpan.FromSeconds(1));
         }
         var now = Time.GetUtcNow().UtcDateTime;
