@@ -126,6 +126,8 @@ internal sealed class SimulatedPods : Controller
             PodIPs = [new V1PodIP { Ip = ip }],
             StartTime = now,
             QosClass = pod.Status?.QosClass,
+            // Fields the kubelet does not own survive its status writes (the scheduler's nomination).
+            NominatedNodeName = pod.Status?.NominatedNodeName,
             Conditions =
             [
                 .. existing,
