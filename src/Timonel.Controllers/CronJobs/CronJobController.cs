@@ -31,9 +31,9 @@ public sealed class CronJobController : Controller, IRunnableController
         _cronJobs.AddEventHandler(ResourceEventHandler<V1CronJob>.ForAll(Enqueue));
         _jobs.AddEventHandler(ResourceEventHandler<V1Job>.ForAll(job =>
         {
-            if (OwnerRefs.ControllerOf(job.Metadata) is { Kind: "CronJob" } owner)
+            if (OwnerRefs.ControllerKey(job.Metadata, "CronJob") is { } key)
             {
-                Queue.Add(job.Metadata.NamespaceProperty + "/" + owner.Name);
+                Queue.Add(key);
             }
         }));
     }

@@ -38,9 +38,9 @@ public sealed class DaemonSetController : Controller, IRunnableController
         _daemonSets.AddEventHandler(ResourceEventHandler<V1DaemonSet>.ForAll(Enqueue));
         _pods.AddEventHandler(ResourceEventHandler<V1Pod>.ForAll(pod =>
         {
-            if (OwnerRefs.ControllerOf(pod.Metadata) is { Kind: "DaemonSet" } owner)
+            if (OwnerRefs.ControllerKey(pod.Metadata, "DaemonSet") is { } key)
             {
-                Queue.Add(pod.Metadata.NamespaceProperty + "/" + owner.Name);
+                Queue.Add(key);
             }
         }));
         // A node's labels, taints or existence decide where daemons run: every DaemonSet looks again.

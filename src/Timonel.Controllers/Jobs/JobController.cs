@@ -40,9 +40,9 @@ public sealed partial class JobController : Controller, IRunnableController
         _jobs.AddEventHandler(ResourceEventHandler<V1Job>.ForAll(Enqueue));
         _pods.AddEventHandler(ResourceEventHandler<V1Pod>.ForAll(pod =>
         {
-            if (OwnerRefs.ControllerOf(pod.Metadata) is { Kind: "Job" } owner)
+            if (OwnerRefs.ControllerKey(pod.Metadata, "Job") is { } key)
             {
-                Queue.Add(pod.Metadata.NamespaceProperty + "/" + owner.Name);
+                Queue.Add(key);
             }
         }));
     }

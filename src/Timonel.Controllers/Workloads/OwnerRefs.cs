@@ -18,6 +18,13 @@ public static class OwnerRefs
     public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) =>
         meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
 
+    /// <summary>
+    /// The queue key ("namespace/name") of the object's controller when it is of
+    /// <paramref name="kind"/>: how a controller hears about changes to what it owns.
+    /// </summary>
+    public static string? ControllerKey(V1ObjectMeta meta, string kind) =>
+        ControllerOf(meta) is { } owner && owner.Kind == kind ? $"{meta.NamespaceProperty}/{owner.Name}" : null;
+
     public static V1OwnerReference NewControllerRef(IKubernetesObject<V1ObjectMeta> owner, string apiVersion, string kind) => new()
     {
         ApiVersion = apiVersion,
