@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.Client.Controllers;
 using Timonel.Client.Informers;
 using Timonel.Controllers.GarbageCollector;
+using Timonel.Controllers.Workloads;
 
 namespace Timonel.Controllers.Namespaces;
 
@@ -85,7 +86,7 @@ public sealed class NamespaceController : Controller, IRunnableController
     private async Task<SyncResult> FinalizeAsync(V1Namespace cached, CancellationToken ct)
     {
         // The cached namespace is shared: write a copy.
-        var copy = KubernetesJson.Deserialize<V1Namespace>(KubernetesJson.Serialize(cached));
+        var copy = ObjectCopy.Clone(cached);
         copy.Spec.Finalizers = copy.Spec.Finalizers.Where(f => f != KubernetesFinalizer).ToList();
         try
         {

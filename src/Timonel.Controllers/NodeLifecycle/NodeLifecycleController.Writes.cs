@@ -1,5 +1,6 @@
 using k8s.Models;
 using Timonel.Client.Controllers;
+using Timonel.Controllers.Workloads;
 
 namespace Timonel.Controllers.NodeLifecycle;
 
@@ -10,7 +11,7 @@ public sealed partial class NodeLifecycleController
     /// <summary>Sets the kubelet's conditions to Unknown, as upstream does for a silent node.</summary>
     private async Task<SyncResult> MarkUnknownAsync(V1Node cached, V1NodeCondition? ready, DateTimeOffset now, CancellationToken ct)
     {
-        var node = Copy(cached);
+        var node = ObjectCopy.Clone(cached);
         node.Status ??= new V1NodeStatus();
         node.Status.Conditions ??= [];
         var at = now.UtcDateTime;
@@ -84,7 +85,7 @@ public sealed partial class NodeLifecycleController
         {
             return retry is { } r ? SyncResult.After(r) : SyncResult.Done;
         }
-        var node = Copy(cached);
+        var node = ObjectCopy.Clone(cached);
         node.Spec ??= new V1NodeSpec();
         node.Spec.Taints = wanted.Count == 0 ? null : wanted;
         var result = await _context.Api.UpdateAsync(node, ct).ConfigureAwait(false);

@@ -117,7 +117,6 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
 
     private static V1NodeCondition? ReadyOf(V1Node node) => node.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready");
 
-    private static V1Node Copy(V1Node node) => KubernetesJson.Deserialize<V1Node>(KubernetesJson.Serialize(node));
 }
 
 internal static partial class NodeLifecycleLog
