@@ -106,3 +106,13 @@ public interface IContainerLocator
     /// <summary>Null when the pod or container is unknown to this node (or has no previous instance).</summary>
     ContainerLocation? Find(string ns, string podName, string container, bool previous);
 }
+
+/// <summary>The Linux side of a container and its sandbox: resources into cgroups and the security context.</summary>
+public interface IContainerRuntimeSettings
+{
+    /// <summary>Requests and limits (cpu shares/quota, memory limit, OOM score) and securityContext (user, group, capabilities, privileged, read-only root).</summary>
+    Cri.V1.LinuxContainerConfig ForContainer(PodContext pod, V1Container container);
+
+    /// <summary>The sandbox's cgroup parent (given by the worker) and the pod-level security context.</summary>
+    Cri.V1.LinuxPodSandboxConfig ForSandbox(PodContext pod, string cgroupParent);
+}
