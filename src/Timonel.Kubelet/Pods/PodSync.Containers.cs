@@ -151,6 +151,15 @@ internal sealed partial class PodSync
         }
         _parts.Events.Normal(pod, "Started", "Started container " + container.Name);
         PodWorkerLog.ContainerStarted(_logger, pod.Metadata.Name, container.Name, created.Value, restartCount);
+        if (container.Lifecycle?.PostStart is not null && _parts.PostStart is { } postStart
+            && await postStart(target.Context, container, created.Value, ct).ConfigureAwait(false) is { } hookError)
+        {
+            // The hook runner recorded FailedPostStartHook; the container goes, and its restart follows the policy.
+            notes.Waiting[container.Name] = new WaitingReason("PostStartHookError", hookError);
+            await StopContainerAsync(target.Context, container: null, created.Value, GracePeriod(pod), ct).ConfigureAwait(false);
+            notes.SyncWithin(TimeSpan.Zero);
+            return;
+        }
         _parts.Probes.Watch(new ProbeTarget(target.Context, container, created.Value, Now));
     }
 
