@@ -20,7 +20,7 @@ internal sealed partial class PodSync
             {
                 continue;
             }
-            if (newest is { IsRunning: true })
+            if (newest is { IsRunning: true } or { IsUnknown: true })
             {
                 return false;
             }
@@ -45,6 +45,10 @@ internal sealed partial class PodSync
         foreach (var container in pod.Spec.Containers)
         {
             var newest = view.Newest(container.Name);
+            if (newest is { IsUnknown: true })
+            {
+                continue;
+            }
             if (newest is { IsRunning: true })
             {
                 _parts.Probes.Watch(new ProbeTarget(target.Context, container, newest.Id, newest.StartedAt));
