@@ -46,7 +46,11 @@ public sealed class RegistryHostsTests : IDisposable
               "10.0.0.1:5000":
                 endpoint: ["http://10.0.0.1:5000"]
             """));
-        Assert.Equal(["server = \"http://10.0.0.1:5000\""], Lines(hosts["10.0.0.1:5000"]));
+        Assert.Equal([
+            "server = \"http://10.0.0.1:5000\"",
+            "[host.\"http://10.0.0.1:5000\"]",
+            "capabilities = [\"pull\", \"resolve\"]",
+        ], Lines(hosts["10.0.0.1:5000"]));
     }
 
     [Fact]
@@ -75,7 +79,13 @@ public sealed class RegistryHostsTests : IDisposable
             "skip_verify = true",
         ], Lines(hosts["registry.example.com"]));
         // A host named only under configs gets its own file: pulls straight from it verify with its settings.
-        Assert.Equal(["server = \"https://mirror.example.com:8443\"", "skip_verify = true"], Lines(hosts["mirror.example.com:8443"]));
+        Assert.Equal([
+            "server = \"https://mirror.example.com:8443\"",
+            "skip_verify = true",
+            "[host.\"https://mirror.example.com:8443\"]",
+            "capabilities = [\"pull\", \"resolve\"]",
+            "skip_verify = true",
+        ], Lines(hosts["mirror.example.com:8443"]));
     }
 
     [Fact]

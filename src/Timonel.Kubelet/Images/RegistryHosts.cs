@@ -73,7 +73,15 @@ public static class RegistryHosts
             toml.AppendLine($"server = {Quote(server)}");
             AppendTls(toml, "", HostOf(server), config);
         }
-        foreach (var endpoint in endpoints.Where(e => e != server).Distinct(StringComparer.Ordinal))
+        var hostTables = endpoints.Where(e => e != server).Distinct(StringComparer.Ordinal).ToList();
+        if (hostTables.Count == 0 && server is not null)
+        {
+            // containerd 1.6 refuses a hosts.toml without any [host] table ("invalid `host` tree")
+            // and then falls back to plain defaults (HTTPS, no TLS settings), so the server is
+            // listed as its own host too. A failed attempt costs one more request to the same host.
+            hostTables.Add(server);
+        }
+        foreach (var endpoint in hostTables)
         {
             toml.AppendLine();
             toml.AppendLine($"[host.{Quote(endpoint)}]");
