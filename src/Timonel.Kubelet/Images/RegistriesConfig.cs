@@ -38,7 +38,7 @@ public sealed class RegistriesConfig
         }
         catch (YamlException e)
         {
-            error = $"{path}: {e.Message}";
+            error = e.Message;
             return null;
         }
     }
