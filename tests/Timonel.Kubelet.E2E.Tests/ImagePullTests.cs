@@ -79,6 +79,7 @@ public sealed class ImagePullTests(RegistryNode registry) : IClassFixture<Regist
         var first = await manager.EnsureAsync(pod, container, CancellationToken.None);
         Assert.Equal("ErrImagePull", first.Reason);
         Assert.Null(first.ImageRef);
+        Assert.StartsWith("rpc error: code = ", first.Message, StringComparison.Ordinal);
         Assert.EndsWith($"{image}: not found", first.Message, StringComparison.Ordinal);
         var failed = await _events.WaitForAsync(pod.Pod, "Failed", m => m.StartsWith("Failed to pull image", StringComparison.Ordinal));
         Assert.Equal($"Failed to pull image \"{image}\": {first.Message}", failed.Message);

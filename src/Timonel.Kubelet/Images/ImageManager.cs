@@ -113,7 +113,7 @@ public sealed class ImageManager : IImageManager
         if (credentials.Count == 0)
         {
             var anonymous = await _cri.PullImageAsync(image, null, null, ct).ConfigureAwait(false);
-            return anonymous.IsSuccess ? (anonymous.Value, null) : (null, anonymous.Error.Message);
+            return anonymous.IsSuccess ? (anonymous.Value, null) : (null, AsKubeletShowsIt(anonymous.Error));
         }
         var errors = new List<string>();
         foreach (var credential in credentials)
@@ -132,9 +132,17 @@ public sealed class ImageManager : IImageManager
             {
                 return (result.Value, null);
             }
-            errors.Add(result.Error.Message);
+            errors.Add(AsKubeletShowsIt(result.Error));
         }
         return (null, errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors) + "]");
+    }
+
+    /// <summary>A CRI error as the kubelet's gRPC client prints it, which is what users see in pod status and events.</summary>
+    internal static string AsKubeletShowsIt(CriError error)
+    {
+        // Go's code names; .NET spells one differently.
+        var code = error.Code == Grpc.Core.StatusCode.Cancelled ? "Canceled" : error.Code.ToString();
+        return $"rpc error: code = {code} desc = {error.Message}";
     }
 
     private async Task<DockerKeyring> KeyringForAsync(V1Pod pod, Action<string, string, string> evt, CancellationToken ct)
