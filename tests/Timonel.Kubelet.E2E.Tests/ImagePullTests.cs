@@ -67,6 +67,25 @@ public sealed class ImagePullTests(RegistryNode registry) : IClassFixture<Regist
         Assert.Contains("server gave HTTP response to HTTPS client", result.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(RegistryNode.TlsWithCaFile)]
+    [InlineData(RegistryNode.TlsSkipVerify)]
+    public async Task A_self_signed_registry_is_trusted_through_the_registries_file(string address)
+    {
+        var pod = TestImages.Pod($"{address}/{RegistryNode.Repository}:{RegistryNode.Tag}");
+        var result = await Manager().EnsureAsync(pod, pod.Pod.Spec.Containers[0], CancellationToken.None);
+        Assert.Equal(new ImageResult(registry.ImageId, null, null), result);
+    }
+
+    [Fact]
+    public async Task A_self_signed_registry_the_registries_file_does_not_trust_is_refused()
+    {
+        var pod = TestImages.Pod($"{RegistryNode.TlsUndeclared}/{RegistryNode.Repository}:{RegistryNode.Tag}");
+        var result = await Manager().EnsureAsync(pod, pod.Pod.Spec.Containers[0], CancellationToken.None);
+        Assert.Equal("ErrImagePull", result.Reason);
+        Assert.Contains("x509: certificate signed by unknown authority", result.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_missing_image_is_ErrImagePull_with_the_registrys_answer_then_ImagePullBackOff_with_doubling_waits()
     {

@@ -15,13 +15,16 @@ internal sealed class LocalRegistry : IAsyncDisposable
 
     private readonly string _listen;
 
-    private LocalRegistry(string netns, string listen, string address, string dir)
+    private readonly (string CertFile, string KeyFile)? _tls;
+
+    private LocalRegistry(string netns, string listen, string address, string dir, (string CertFile, string KeyFile)? tls)
     {
         Netns = netns;
         _listen = listen;
         Address = address;
         _dir = dir;
-        Http = NetnsSockets.HttpClientInside(netns);
+        _tls = tls;
+        Http = NetnsSockets.HttpClientInside(netns, trustAnyCertificate: tls is not null);
     }
 
     public string Netns { get; }
@@ -32,12 +35,13 @@ internal sealed class LocalRegistry : IAsyncDisposable
     /// <summary>A client that reaches the registry from the test process (its connections are made inside the namespace).</summary>
     public HttpClient Http { get; }
 
-    public Uri BaseUri => new("http://" + Address);
+    public Uri BaseUri => new((_tls is null ? "http://" : "https://") + Address);
 
     /// <summary>Starts a registry listening on <paramref name="listen"/> (e.g. <c>:5000</c>) that the test reaches at <paramref name="address"/>.</summary>
-    public static async Task<LocalRegistry> StartAsync(string netns, string listen, string address, (string User, string Password)? basicAuth = null)
+    public static async Task<LocalRegistry> StartAsync(string netns, string listen, string address,
+        (string User, string Password)? basicAuth = null, (string CertFile, string KeyFile)? tls = null)
     {
-        var registry = new LocalRegistry(netns, listen, address, Directory.CreateTempSubdirectory("timonel-registry-").FullName);
+        var registry = new LocalRegistry(netns, listen, address, Directory.CreateTempSubdirectory("timonel-registry-").FullName, tls);
         try
         {
             await registry.StartAsync(basicAuth);
@@ -65,6 +69,7 @@ internal sealed class LocalRegistry : IAsyncDisposable
                     path: {Path.Combine(_dir, "htpasswd")}
                 """;
         }
+        var tlsConfig = _tls is { } tls ? $"  tls:\n    certificate: {tls.CertFile}\n    key: {tls.KeyFile}" : "";
         var config = Path.Combine(_dir, "config.yml");
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
@@ -75,6 +80,7 @@ internal sealed class LocalRegistry : IAsyncDisposable
                 rootdirectory: {Path.Combine(_dir, "data")}
             http:
               addr: "{_listen}"
+            {tlsConfig}
             {auth}
             """);
         var info = new ProcessStartInfo("nsenter") { RedirectStandardOutput = false, RedirectStandardError = false };

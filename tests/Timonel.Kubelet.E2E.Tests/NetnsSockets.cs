@@ -18,9 +18,13 @@ internal static partial class NetnsSockets
     [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
     private static partial int SetNs(SafeFileHandle fd, int nstype);
 
-    /// <summary>An HttpClient whose every connection is made inside <paramref name="netns"/>.</summary>
-    public static HttpClient HttpClientInside(string netns) => new(new SocketsHttpHandler
+    /// <summary>
+    /// An HttpClient whose every connection is made inside <paramref name="netns"/>; with
+    /// <paramref name="trustAnyCertificate"/> it also talks to registries with self-signed certificates.
+    /// </summary>
+    public static HttpClient HttpClientInside(string netns, bool trustAnyCertificate = false) => new(new SocketsHttpHandler
     {
+        SslOptions = { RemoteCertificateValidationCallback = trustAnyCertificate ? (_, _, _, _) => true : null },
         ConnectCallback = async (context, ct) =>
         {
             var socket = CreateInside(netns);
