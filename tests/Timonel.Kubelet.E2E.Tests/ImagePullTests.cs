@@ -18,8 +18,10 @@ public sealed class ImagePullTests(RegistryNode registry) : IClassFixture<Regist
 
     public async Task DisposeAsync() => await _events.DisposeAsync();
 
+    private readonly ResyncRecorder _resyncs = new();
+
     private ImageManager Manager(TimeProvider? time = null) =>
-        new(registry.Node.Cri, _secrets, _events.Recorder, time ?? TimeProvider.System, NullLogger<ImageManager>.Instance);
+        new(registry.Node.Cri, _secrets, _events.Recorder, time ?? TimeProvider.System, NullLogger<ImageManager>.Instance, _resyncs);
 
     [Fact]
     public async Task An_image_from_a_plain_http_registry_in_the_registries_file_is_pulled_then_found_present()
@@ -114,12 +116,17 @@ public sealed class ImagePullTests(RegistryNode registry) : IClassFixture<Regist
         var other = TestImages.Pod(image);
         Assert.Equal("ErrImagePull", (await manager.EnsureAsync(other, other.Pod.Spec.Containers[0], CancellationToken.None)).Reason);
 
-        // 10 s after the first failure it pulls again; after that second failure the wait is 20 s.
-        time.Advance(TimeSpan.FromSeconds(10));
+        // 10 s after the first failure the pod's worker is woken and the pull is tried again;
+        // after that second failure the wait is 20 s.
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.DoesNotContain(pod.Pod.Metadata.Uid, _resyncs.Uids);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Contains(pod.Pod.Metadata.Uid, _resyncs.Uids);
         Assert.Equal("ErrImagePull", (await manager.EnsureAsync(pod, container, CancellationToken.None)).Reason);
         time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal("ImagePullBackOff", (await manager.EnsureAsync(pod, container, CancellationToken.None)).Reason);
         time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, _resyncs.Uids.Count(u => u == pod.Pod.Metadata.Uid));
         Assert.Equal("ErrImagePull", (await manager.EnsureAsync(pod, container, CancellationToken.None)).Reason);
     }
 
@@ -182,4 +189,29 @@ public sealed class ImagePullTests(RegistryNode registry) : IClassFixture<Regist
             }.ToJsonString()),
         },
     };
+}
+
+/// <summary>The pod sync requests an image manager makes.</summary>
+internal sealed class ResyncRecorder : IPodSyncTrigger
+{
+    private readonly List<string> _uids = [];
+
+    public IReadOnlyList<string> Uids
+    {
+        get
+        {
+            lock (_uids)
+            {
+                return _uids.ToList();
+            }
+        }
+    }
+
+    public void Resync(string podUid)
+    {
+        lock (_uids)
+        {
+            _uids.Add(podUid);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
@@ -25,14 +26,20 @@ public sealed class ImageManager : IImageManager
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly ImagePullBackOff _backOff;
+    private readonly IPodSyncTrigger? _resync;
+    // One pending wake-up per back-off key; a newer failure replaces the older timer.
+    private readonly ConcurrentDictionary<string, ITimer> _wakeUps = new(StringComparer.Ordinal);
 
-    public ImageManager(CriClient cri, IObjectSource objects, EventRecorder events, TimeProvider time, ILogger<ImageManager> logger)
+    /// <param name="resync">When given, the pod's worker is asked to sync again as soon as a back-off ends, so a pull is retried without waiting for the next periodic sync.</param>
+    public ImageManager(CriClient cri, IObjectSource objects, EventRecorder events, TimeProvider time, ILogger<ImageManager> logger,
+        IPodSyncTrigger? resync = null)
     {
         _cri = cri;
         _objects = objects;
         _events = events;
         _time = time;
         _logger = logger;
+        _resync = resync;
         _backOff = new ImagePullBackOff(time);
     }
 
@@ -87,6 +94,7 @@ public sealed class ImageManager : IImageManager
         if (pulled.Error is { } error)
         {
             var delay = _backOff.RecordFailure(backOffKey);
+            WakeUpAfter(p.Metadata.Uid ?? "", backOffKey, delay);
             ImageLog.PullFailed(_logger, image, p.Metadata.NamespaceProperty ?? "", p.Metadata.Name ?? "", delay, error);
             Event("Warning", "Failed", $"Failed to pull image \"{shown}\": {error}");
             return Fail(Event, "ErrImagePull", error);
@@ -98,6 +106,28 @@ public sealed class ImageManager : IImageManager
         Event("Normal", "Pulled", $"Successfully pulled image \"{shown}\" in {took} ({took} including waiting). Image size: {size.ToString(CultureInfo.InvariantCulture)} bytes.");
         ImageLog.Pulled(_logger, image, p.Metadata.NamespaceProperty ?? "", p.Metadata.Name ?? "", elapsed, pulled.ImageRef!);
         return new ImageResult(pulled.ImageRef, null, null);
+    }
+
+    private void WakeUpAfter(string podUid, string key, TimeSpan delay)
+    {
+        if (_resync is null || podUid.Length == 0)
+        {
+            return;
+        }
+        ITimer? timer = null;
+        timer = _time.CreateTimer(_ =>
+        {
+            if (timer is not null && _wakeUps.TryRemove(KeyValuePair.Create(key, timer)))
+            {
+                timer.Dispose();
+            }
+            _resync.Resync(podUid);
+        }, null, delay, Timeout.InfiniteTimeSpan);
+        if (_wakeUps.TryGetValue(key, out var older))
+        {
+            older.Dispose();
+        }
+        _wakeUps[key] = timer;
     }
 
     /// <summary>The pod worker reports the waiting reason; the kubelet also records it as a Failed event.</summary>

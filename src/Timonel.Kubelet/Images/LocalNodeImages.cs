@@ -59,7 +59,11 @@ public static class LocalNodeImages
         }
         var imagesDir = Path.Combine(node.AgentDir, ImageAutoImport.ImagesDirName);
         Directory.CreateDirectory(imagesDir);
-        File.Copy(archive, Path.Combine(imagesDir, Path.GetFileName(archive)), overwrite: true);
+        var queued = Path.Combine(imagesDir, Path.GetFileName(archive));
+        if (!string.Equals(Path.GetFullPath(archive), Path.GetFullPath(queued), StringComparison.Ordinal))
+        {
+            File.Copy(archive, queued, overwrite: true);
+        }
         return NodeImportOutcome.Queued;
     }
 

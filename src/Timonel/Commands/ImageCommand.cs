@@ -55,7 +55,7 @@ internal static class ImageCommand
                     ? $"{node.Name}: imported {archive}"
                     : $"{node.Name}: not running; {Path.GetFileName(archive)} is in {Path.Combine(node.AgentDir, ImageAutoImport.ImagesDirName)} and is imported when its agent starts");
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"timonel: {node.Name}: {e.Message}");
                 failed++;
