@@ -84,7 +84,7 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
 
         var events = (await Api.ListAsync<Corev1Event>("default", new ListOptions { FieldSelector = "involvedObject.name=crash" })).Require().Items;
         Assert.Contains(events, e => e.Reason == "BackOff" && e.Type == "Warning");
-        Assert.Contains(events, e => e.Reason == "Started");
+        Assert.Contains(events, e => e.Reason == "Started" && e.InvolvedObject.FieldPath == "spec.containers{fail}");
         Assert.Contains(events, e => e.Reason == "Created");
 
         await DeleteAndWaitGoneAsync(pod);
