@@ -119,3 +119,19 @@ public sealed class LifecycleHookTests : IAsyncLifetime
         Assert.True(time.GetUtcNow() - time.Start >= TimeSpan.FromSeconds(5));
     }
 }
+
+public sealed class ContainerEventTests
+{
+    [Fact]
+    public void Events_name_the_container_by_field_path_as_upstream()
+    {
+        var pod = new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "web" },
+            Spec = new V1PodSpec { InitContainers = [new V1Container { Name = "setup" }], Containers = [new V1Container { Name = "app" }] },
+        };
+
+        Assert.Equal("spec.containers{app}", RecorderContainerEvents.FieldPathOf(pod, "app"));
+        Assert.Equal("spec.initContainers{setup}", RecorderContainerEvents.FieldPathOf(pod, "setup"));
+    }
+}
