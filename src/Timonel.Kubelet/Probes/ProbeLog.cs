@@ -4,7 +4,7 @@ namespace Timonel.Kubelet.Probes;
 
 internal static partial class ProbeLog
 {
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "{Kind} probe of container {Container} ({ContainerId}) now {Passed}")]
+    [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "{Kind} probe of container {Container} ({ContainerId}) decided: passed={Passed}")]
     public static partial void StateChanged(ILogger logger, ProbeKind kind, bool passed, string container, string containerId);
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Error, Message = "{Kind} probe of container {Container} ({ContainerId}) threw")]

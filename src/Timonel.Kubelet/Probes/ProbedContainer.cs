@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Timonel.Kubelet.Pods;
 
 namespace Timonel.Kubelet.Probes;
@@ -33,7 +34,8 @@ internal sealed class ProbedContainer
 
     public CancellationTokenSource Stop { get; } = new();
 
-    public List<Task> Loops { get; } = [];
+    /// <summary>Added to while <c>Watch</c> starts them, read by disposal: possibly at the same time.</summary>
+    public ConcurrentBag<Task> Loops { get; } = [];
 
     /// <summary>Completes when the startup probe passes (at once without one).</summary>
     public Task Started => _startedSignal.Task;
