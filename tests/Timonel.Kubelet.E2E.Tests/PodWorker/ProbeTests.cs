@@ -37,7 +37,8 @@ public sealed class ProbeTests(ProbedPodWorkerNode fixture) : IClassFixture<Prob
             Assert.Equal("spec.containers{app}", e.InvolvedObject.FieldPath);
             Assert.Equal("kubelet", e.Source.Component);
         });
-        Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Container app failed liveness probe, will be restarted");
+        Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Container app failed liveness probe, will be restarted"
+            && e.InvolvedObject.FieldPath == "spec.containers{app}");
 
         await DeleteAndWaitGoneAsync(pod);
     }
