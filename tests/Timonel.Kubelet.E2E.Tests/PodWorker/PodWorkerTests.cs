@@ -163,6 +163,19 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
     }
 
     [Fact]
+    public async Task Deleting_a_pod_cancels_a_sync_that_is_stuck_in_an_image_pull()
+    {
+        var pod = await CreateAsync(Pod("stuck", Container("app", PresentImages.Endless)));
+        var pending = await WaitPodAsync(pod, p => State(p, "app")?.Waiting?.Reason == "ContainerCreating", "Pending, ContainerCreating");
+        Assert.Equal("Pending", pending.Status.Phase);
+
+        (await Api.DeleteAsync<V1Pod>("default", "stuck")).EnsureOk();
+        await WaitGoneAsync(pod);
+        var sandboxes = (await fixture.Node.Cri.ListPodSandboxAsync(new PodSandboxFilter { LabelSelector = { ["io.kubernetes.pod.uid"] = pod.Metadata.Uid } })).GetValueOrThrow();
+        Assert.Empty(sandboxes);
+    }
+
+    [Fact]
     public async Task Failed_liveness_kills_the_container_and_the_policy_restarts_it()
     {
         var pod = await CreateAsync(Pod("live", Container("app", ProjectImages.Busybox, command: ["sleep", "3600"])));
