@@ -53,7 +53,7 @@ public static class AtomicWriter
         Directory.CreateDirectory(targetDir);
         var payloadClean = payload.ToDictionary(kv => Clean(kv.Key), kv => kv.Value, StringComparer.Ordinal);
         var dataLink = Path.Combine(targetDir, DataDirName);
-        var oldTsName = File.Exists(dataLink) || Directory.Exists(dataLink) ? new FileInfo(dataLink).LinkTarget : null;
+        var oldTsName = new FileInfo(dataLink).LinkTarget;
         var oldTsDir = oldTsName is null ? null : Path.Combine(targetDir, oldTsName);
 
         var changed = oldTsDir is null || !Directory.Exists(oldTsDir) || !SameContent(oldTsDir, payloadClean);
@@ -72,13 +72,13 @@ public static class AtomicWriter
                 File.SetUnixFileMode(full, (UnixFileMode)(file.Mode & 0x1FF));
             }
             var tmpLink = Path.Combine(targetDir, NewDataDirName);
-            if (File.Exists(tmpLink) || new FileInfo(tmpLink).LinkTarget is not null)
+            if (new FileInfo(tmpLink).LinkTarget is not null)
             {
                 File.Delete(tmpLink);
             }
             File.CreateSymbolicLink(tmpLink, Path.GetFileName(tsDir));
             // rename(2) replaces the old ..data link in one step: readers see the old set or the new one.
-            File.Move(tmpLink, dataLink, overwrite: true);
+            VolumeNative.Rename(tmpLink, dataLink);
         }
 
         var visible = payloadClean.Keys.Select(p => p.Split('/')[0]).ToHashSet(StringComparer.Ordinal);

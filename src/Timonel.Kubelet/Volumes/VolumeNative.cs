@@ -22,6 +22,18 @@ internal static partial class VolumeNative
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Umount2(string target, int flags);
 
+    [LibraryImport("libc", EntryPoint = "rename", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int RenameNative(string from, string to);
+
+    /// <summary>rename(2): atomically replaces <paramref name="to"/>, symlinks included (File.Move follows them).</summary>
+    public static void Rename(string from, string to)
+    {
+        if (RenameNative(from, to) != 0)
+        {
+            throw new IOException($"rename {from} -> {to}: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>st_mode &amp; S_IFMT of the path (symlinks followed); null when it does not exist.</summary>
     public static int? FileTypeBits(string path)
     {
