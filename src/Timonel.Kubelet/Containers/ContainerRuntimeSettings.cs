@@ -42,7 +42,9 @@ public sealed class ContainerRuntimeSettings(long memoryCapacityBytes = 0) : ICo
         {
             security.RunAsUser = new Int64Value { Value = uid };
         }
-        if (sc?.RunAsGroup is { } gid)
+        // containerd refuses a group without a user ("user group ... is specified without user");
+        // the pause process's group matters to nobody, so the group goes only with a user.
+        if (sc?.RunAsGroup is { } gid && sc.RunAsUser is not null)
         {
             security.RunAsGroup = new Int64Value { Value = gid };
         }
