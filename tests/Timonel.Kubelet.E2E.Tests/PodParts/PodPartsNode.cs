@@ -1,7 +1,7 @@
 using Timonel.Client.Api;
 using Timonel.Testing;
 
-namespace Timonel.Kubelet.E2E.Tests;
+namespace Timonel.Kubelet.E2E.Tests.PodParts;
 
 /// <summary>
 /// A real API server (own process, own data dir) and a <see cref="ContainerdNode"/>, for tests of

@@ -7,7 +7,7 @@ using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Volumes;
 
-namespace Timonel.Kubelet.E2E.Tests;
+namespace Timonel.Kubelet.E2E.Tests.PodParts;
 
 /// <summary>
 /// The pod parts on real components: ConfigMaps and Secrets in a real API server, read through
