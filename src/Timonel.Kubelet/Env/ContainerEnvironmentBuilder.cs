@@ -10,15 +10,21 @@ namespace Timonel.Kubelet.Env;
 /// order, a later definition replacing an earlier one in place. A literal value expands
 /// <c>$(NAME)</c> against everything defined before it; values from a source are never expanded.
 /// A missing source that is not optional is the container's <c>CreateContainerConfigError</c>.
-/// Service link variables (<c>*_SERVICE_HOST</c>) are not produced (see docs/kubelet.md).
+/// With an <see cref="IServiceSource"/>, the service link variables (<see cref="ServiceEnvironment"/>)
+/// are visible to expansion after the container's own and are appended unless the container
+/// defines the same name.
 /// </summary>
-public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<string>? warn = null) : IContainerEnvironmentBuilder
+public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<string>? warn = null, IServiceSource? services = null)
+    : IContainerEnvironmentBuilder
 {
     public async Task<ContainerEnvironment> BuildAsync(PodContext pod, V1Container container, CancellationToken ct)
     {
         var ns = pod.Pod.Metadata?.NamespaceProperty ?? "default";
         var sources = new SourceCache(objects, ns);
         var env = new OrderedEnv();
+        var serviceEnv = services is null
+            ? new Dictionary<string, string>(StringComparer.Ordinal)
+            : await ServiceEnvironment.BuildAsync(services, ns, pod.Pod.Spec?.EnableServiceLinks ?? true, ct).ConfigureAwait(false);
 
         foreach (var from in container.EnvFrom ?? [])
         {
@@ -55,7 +61,7 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
             string value;
             if (!string.IsNullOrEmpty(variable.Value))
             {
-                value = EnvExpansion.Expand(variable.Value, env.Lookup);
+                value = EnvExpansion.Expand(variable.Value, name => env.Lookup(name) ?? serviceEnv.GetValueOrDefault(name));
             }
             else if (variable.ValueFrom is { } from)
             {
@@ -75,6 +81,13 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
                 value = "";
             }
             env.Set(variable.Name, value);
+        }
+        foreach (var (name, value) in serviceEnv.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (env.Lookup(name) is null)
+            {
+                env.Set(name, value);
+            }
         }
         return new ContainerEnvironment(env.Items, null);
     }

@@ -3,17 +3,25 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Timonel.Client.Api;
+using Timonel.Kubelet.Env;
 using Timonel.Kubelet.Pods;
 
 namespace Timonel.Kubelet.Volumes;
 
 /// <summary>
-/// ConfigMaps and Secrets read straight from the API server (a GET each; 404 is null), and service
+/// ConfigMaps, Secrets and Services read straight from the API server (a GET each; 404 is null), and service
 /// account tokens through TokenRequest. The agent's node credential may read them; a failure
 /// other than 404 is broken infrastructure and throws, so the pod's worker retries the sync.
 /// </summary>
-public sealed class ApiObjectSource(ApiConnection api) : IObjectSource, IServiceAccountTokenSource
+public sealed class ApiObjectSource(ApiConnection api) : IObjectSource, IServiceAccountTokenSource, IServiceSource
 {
+    /// <summary>The namespace's Services in one LIST (the kubelet uses an informer; one list per container start is enough here).</summary>
+    public async Task<IReadOnlyList<V1Service>> ListServicesAsync(string ns, CancellationToken ct)
+    {
+        var result = await api.ListAsync<V1Service>(ns, null, ct).ConfigureAwait(false);
+        return result.Require().Items;
+    }
+
     public async Task<V1ConfigMap?> GetConfigMapAsync(string ns, string name, CancellationToken ct)
     {
         var result = await api.GetAsync<V1ConfigMap>(ns, name, ct).ConfigureAwait(false);

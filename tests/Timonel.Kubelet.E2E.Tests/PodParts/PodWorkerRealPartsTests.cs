@@ -22,6 +22,8 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
             Data = new Dictionary<string, string> { ["MODE"] = "prod", ["color"] = "blue" } })).Require();
         (await Api.CreateAsync(new V1Secret { Metadata = new() { Name = "pw-secret", NamespaceProperty = Ns },
             Data = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes("t0ken") } })).Require();
+        var backend = (await Api.CreateAsync(new V1Service { Metadata = new() { Name = "pw-backend", NamespaceProperty = Ns },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "http", Port = 8080 }], Selector = new Dictionary<string, string> { ["app"] = "none" } } })).Require();
         var container = Busybox("app", ["sleep", "3600"]);
         container.Env =
         [
@@ -60,6 +62,11 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
         Assert.Equal("t0ken", env["TOKEN"]);
         Assert.Equal(running.Status.PodIP, env["MY_IP"]);
         Assert.Equal($"pw-envvol@{fixture.NodeName}:prod", env["SUMMARY"]);
+        // Service links: the Service's cluster IP as the API server allocated it.
+        Assert.False(string.IsNullOrEmpty(backend.Spec.ClusterIP));
+        Assert.Equal(backend.Spec.ClusterIP, env["PW_BACKEND_SERVICE_HOST"]);
+        Assert.Equal("8080", env["PW_BACKEND_SERVICE_PORT_HTTP"]);
+        Assert.Equal($"tcp://{backend.Spec.ClusterIP}:8080", env["PW_BACKEND_PORT"]);
         Assert.Equal("blue", await ExecAsync(id, "cat", "/etc/cfg/color"));
         Assert.Equal("t0ken", await ExecAsync(id, "cat", "/etc/sec/token"));
         Assert.Equal("app=\"pw\"\nrev=\"1\"", await ExecAsync(id, "cat", "/etc/info/labels"));
