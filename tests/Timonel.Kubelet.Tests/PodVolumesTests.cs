@@ -216,6 +216,31 @@ public sealed class PodVolumesTests : IDisposable
     }
 
     [Fact]
+    public async Task A_subPath_through_a_symlink_must_stay_inside_the_volume()
+    {
+        var pod = PodWith(new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() }, Make.Mount("/w", "scratch"));
+        var volumes = Volumes();
+        Assert.Null((await volumes.SetUpAsync(Make.Context(pod), CancellationToken.None)).Error);
+        // What a container could leave in its writable volume before the next container starts.
+        var scratch = VolDir("kubernetes.io~empty-dir", "scratch");
+        File.CreateSymbolicLink(Path.Combine(scratch, "escape"), "/etc");
+        File.CreateSymbolicLink(Path.Combine(scratch, "up"), "..");
+        Directory.CreateDirectory(Path.Combine(scratch, "real/inner"));
+        File.CreateSymbolicLink(Path.Combine(scratch, "inside"), "real");
+
+        foreach (var bad in new[] { "escape", "escape/ssl", "up" })
+        {
+            pod.Spec.Containers[0].VolumeMounts = [Make.Mount("/w", "scratch", subPath: bad)];
+            var setup = await volumes.SetUpAsync(Make.Context(pod), CancellationToken.None);
+            Assert.Equal($"subpath \"{bad}\" not within volume path \"{scratch}\"", setup.Error);
+        }
+        pod.Spec.Containers[0].VolumeMounts = [Make.Mount("/w", "scratch", subPath: "inside/inner")];
+        var ok = await volumes.SetUpAsync(Make.Context(pod), CancellationToken.None);
+        Assert.Null(ok.Error);
+        Assert.Equal(Path.Combine(scratch, "real/inner"), Assert.Single(ok.MountsByContainer["app"]).HostPath);
+    }
+
+    [Fact]
     public async Task A_mount_of_an_unknown_volume_is_an_error()
     {
         var pod = PodWith(new V1Volume { Name = "a", EmptyDir = new V1EmptyDirVolumeSource() }, Make.Mount("/b", "b"));

@@ -56,16 +56,49 @@ public sealed partial class PodVolumes
                 {
                     return ([], $"unable to provision SubPath `{subPath}`: must not contain '..'");
                 }
-                hostPath = Path.Combine(volume.HostPath, subPath);
-                if (!Path.Exists(hostPath))
+                var (resolved, error) = SubPathWithin(volume.HostPath, subPath);
+                if (error is not null)
                 {
-                    var mode = File.GetUnixFileMode(volume.HostPath);
-                    Directory.CreateDirectory(hostPath, mode);
+                    return ([], error);
                 }
+                hostPath = resolved!;
             }
             result.Add(new ContainerMount(mount.MountPath, hostPath, mount.ReadOnlyProperty == true || volume.ForcedReadOnly));
         }
         return (result, null);
+    }
+
+    /// <summary>
+    /// The host path of a subPath, every symlink resolved and checked to stay inside the volume: a
+    /// container may plant a symlink in a writable volume, and the runtime would follow it on the
+    /// host (CVE-2017-1002101). Missing directories are created, one checked level at a time, with
+    /// the volume directory's mode. Left open: a container swapping a checked component before the
+    /// runtime mounts it (upstream closes that race by mounting through an opened descriptor).
+    /// </summary>
+    private static (string? Path, string? Error) SubPathWithin(string volumePath, string subPath)
+    {
+        var root = VolumeNative.RealPath(volumePath);
+        if (root is null)
+        {
+            return (null, $"volume path {volumePath} does not exist");
+        }
+        var mode = File.GetUnixFileMode(root);
+        var current = root;
+        foreach (var part in subPath.Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."))
+        {
+            var next = Path.Combine(current, part);
+            if (!Path.Exists(next) && new FileInfo(next).LinkTarget is null)
+            {
+                Directory.CreateDirectory(next, mode);
+            }
+            var real = VolumeNative.RealPath(next);
+            if (real is null || !(real == root || real.StartsWith(root + "/", StringComparison.Ordinal)))
+            {
+                return (null, $"subpath \"{subPath}\" not within volume path \"{volumePath}\"");
+            }
+            current = real;
+        }
+        return (current, null);
     }
 
     private async Task<IReadOnlyDictionary<string, string>?> EnvOfAsync(PodContext pod, V1Container container, CancellationToken ct)

@@ -60,6 +60,7 @@ public sealed partial class PodVolumes(PodVolumesOptions options, IObjectSource 
 
     public Task TearDownAsync(string podUid, CancellationToken ct)
     {
+        ForgetTokens(podUid);
         var podDir = PodDir(podUid);
         if (!Directory.Exists(podDir))
         {
@@ -73,7 +74,6 @@ public sealed partial class PodVolumes(PodVolumesOptions options, IObjectSource 
                 LogUnmountFailed(_log, mount, errno);
             }
         }
-        ForgetTokens(podUid);
         // Recursive delete removes symlinks, never what they point to: hostPath sources are safe.
         Directory.Delete(podDir, recursive: true);
         return Task.CompletedTask;
