@@ -241,6 +241,31 @@ public sealed class PodVolumesTests : IDisposable
     }
 
     [Fact]
+    public async Task FsGroup_owns_volume_files_with_group_read_and_setgid_directories()
+    {
+        var pod = PodWith(new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "creds", DefaultMode = 256 } });
+        pod.Spec.Volumes.Add(new V1Volume { Name = "scratch", EmptyDir = new V1EmptyDirVolumeSource() });
+        pod.Spec.SecurityContext = new V1PodSecurityContext { FsGroup = 4242 };
+        var volumes = Volumes();
+        Assert.Null((await volumes.SetUpAsync(Make.Context(pod), CancellationToken.None)).Error);
+        var secret = VolDir("kubernetes.io~secret", "s");
+        var before = new FileInfo(Path.Combine(secret, "..data")).LinkTarget;
+        Assert.Equal("4242 440", Stat(Path.Combine(secret, "user")));   // 0400 + group read
+        Assert.Equal("4242 2777", Stat(VolDir("kubernetes.io~empty-dir", "scratch")));
+        // The adjusted modes are part of the payload: a resync with nothing new rewrites nothing.
+        Assert.Null((await volumes.SetUpAsync(Make.Context(pod), CancellationToken.None)).Error);
+        Assert.Equal(before, new FileInfo(Path.Combine(secret, "..data")).LinkTarget);
+    }
+
+    private static string Stat(string path)
+    {
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-L", "-c", "%g %a", path]) { RedirectStandardOutput = true })!;
+        var output = stat.StandardOutput.ReadToEnd().Trim();
+        stat.WaitForExit();
+        return output;
+    }
+
+    [Fact]
     public async Task A_mount_of_an_unknown_volume_is_an_error()
     {
         var pod = PodWith(new V1Volume { Name = "a", EmptyDir = new V1EmptyDirVolumeSource() }, Make.Mount("/b", "b"));

@@ -133,20 +133,29 @@ public sealed partial class PodVolumes(PodVolumesOptions options, IObjectSource 
         {
             return (null, $"emptyDir medium {medium} is not supported");
         }
-        if (!Directory.Exists(dir))
+        var created = !Directory.Exists(dir);
+        if (created)
         {
             Directory.CreateDirectory(dir);
         }
         if (medium == "Memory" && !VolumeNative.IsMountPoint(dir))
         {
+            created = true;
             var error = MountTmpfs(dir, "mode=0777", TmpfsSize(pod, source.SizeLimit));
             if (error is not null)
             {
                 return (null, error);
             }
         }
-        // Every user of the pod may write an emptyDir, whatever the containers' uids.
-        File.SetUnixFileMode(dir, (UnixFileMode)0x1FF);
+        if (created)
+        {
+            // Every user of the pod may write an emptyDir, whatever the containers' uids.
+            File.SetUnixFileMode(dir, (UnixFileMode)0x1FF);
+            if (pod.Pod.Spec?.SecurityContext?.FsGroup is { } fsGroup && VolumeOwnership.Apply(dir, fsGroup, readOnly: false) is { } ownershipError)
+            {
+                return (null, ownershipError);
+            }
+        }
         return (new PreparedVolume(dir, false), null);
     }
 
@@ -212,7 +221,17 @@ public sealed partial class PodVolumes(PodVolumesOptions options, IObjectSource 
                 return (null, error);
             }
         }
-        AtomicWriter.Write(dir, payload, time);
+        var fsGroup = pod.Pod.Spec?.SecurityContext?.FsGroup;
+        if (fsGroup is not null)
+        {
+            // Group read is part of the payload's modes, so an unchanged payload still compares equal.
+            payload = payload.ToDictionary(kv => kv.Key, kv => kv.Value with { Mode = VolumeOwnership.ReadOnlyFileMode(kv.Value.Mode) }, StringComparer.Ordinal);
+        }
+        var changed = AtomicWriter.Write(dir, payload, time);
+        if (changed && fsGroup is { } gid && VolumeOwnership.Apply(dir, gid, readOnly: true) is { } ownershipError)
+        {
+            return (null, ownershipError);
+        }
         return (new PreparedVolume(dir, true), null);
     }
 

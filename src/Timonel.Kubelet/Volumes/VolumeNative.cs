@@ -37,6 +37,13 @@ internal static partial class VolumeNative
     [LibraryImport("libc", EntryPoint = "realpath", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr RealPathNative(string path, IntPtr resolved);
 
+    [LibraryImport("libc", EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int LchownNative(string path, uint owner, uint group);
+
+    /// <summary>lchown(2) of the group only (the link itself, never its target); returns the errno, 0 on success.</summary>
+    public static int ChangeGroup(string path, long gid) =>
+        LchownNative(path, uint.MaxValue, (uint)gid) == 0 ? 0 : Marshal.GetLastPInvokeError();
+
     [LibraryImport("libc", EntryPoint = "free")]
     private static partial void Free(IntPtr pointer);
 
