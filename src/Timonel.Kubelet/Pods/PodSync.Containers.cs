@@ -20,7 +20,7 @@ internal sealed partial class PodSync
             {
                 continue;
             }
-            if (newest is { IsRunning: true })
+            if (newest is { IsRunning: true } or { IsUnknown: true })
             {
                 return false;
             }
@@ -45,6 +45,10 @@ internal sealed partial class PodSync
         foreach (var container in pod.Spec.Containers)
         {
             var newest = view.Newest(container.Name);
+            if (newest is { IsUnknown: true })
+            {
+                continue;
+            }
             if (newest is { IsRunning: true })
             {
                 _parts.Probes.Watch(new ProbeTarget(target.Context, container, newest.Id, newest.StartedAt));
@@ -151,6 +155,15 @@ internal sealed partial class PodSync
         }
         _parts.Events.Normal(pod, "Started", "Started container " + container.Name);
         PodWorkerLog.ContainerStarted(_logger, pod.Metadata.Name, container.Name, created.Value, restartCount);
+        if (container.Lifecycle?.PostStart is not null && _parts.PostStart is { } postStart
+            && await postStart(target.Context, container, created.Value, ct).ConfigureAwait(false) is { } hookError)
+        {
+            // The hook runner recorded FailedPostStartHook; the container goes, and its restart follows the policy.
+            notes.Waiting[container.Name] = new WaitingReason("PostStartHookError", hookError);
+            await StopContainerAsync(target.Context, container: null, created.Value, GracePeriod(pod), ct).ConfigureAwait(false);
+            notes.SyncWithin(TimeSpan.Zero);
+            return;
+        }
         _parts.Probes.Watch(new ProbeTarget(target.Context, container, created.Value, Now));
     }
 

@@ -75,7 +75,7 @@ public sealed class PodWorkerNode : IAsyncLifetime
     {
         Probes = new ScriptedProbes();
         var parts = new PodWorkerParts(new LiteralEnvironment(), Volumes, new PresentImages(Node.Cri), Probes,
-            new PlainRuntimeSettings(), new NoObjects(), _events!);
+            new PlainRuntimeSettings(), new NoObjects(), _events!, ExecHooks.PreStop(Node.Cri), ExecHooks.PostStart(Node.Cri));
         var options = new PodWorkerOptions { NodeName = NodeName, HostIp = HostIp, PodLogRoot = LogRoot };
         Workers = new PodWorkers(Api, Node.Cri, parts, options, new ListLoggerFactory(_log));
         _stop = new CancellationTokenSource();
@@ -153,7 +153,7 @@ public sealed class PodWorkerNode : IAsyncLifetime
         public void AddProvider(ILoggerProvider provider) { }
         public void Dispose() { }
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
