@@ -113,6 +113,14 @@ public interface IContainerRuntimeSettings
     /// <summary>Requests and limits (cpu shares/quota, memory limit, OOM score) and securityContext (user, group, capabilities, privileged, read-only root).</summary>
     Cri.V1.LinuxContainerConfig ForContainer(PodContext pod, V1Container container);
 
+    /// <summary>
+    /// As <see cref="ForContainer(PodContext, V1Container)"/>, with the image's user from CRI ImageStatus
+    /// (uid, or name when not numeric), which fills in the user when securityContext sets none, as the
+    /// kubelet does. The default ignores the image (the runtime then uses the image's user itself).
+    /// </summary>
+    Cri.V1.LinuxContainerConfig ForContainer(PodContext pod, V1Container container, long? imageUid, string? imageUser) =>
+        ForContainer(pod, container);
+
     /// <summary>The sandbox's cgroup parent (given by the worker) and the pod-level security context.</summary>
     Cri.V1.LinuxPodSandboxConfig ForSandbox(PodContext pod, string cgroupParent);
 }

@@ -34,7 +34,7 @@ internal static class PodStatusBuilder
             PodIP = podIp,
             PodIPs = podIp is null ? null : [new V1PodIP { Ip = podIp }],
             StartTime = old.StartTime ?? now,
-            QosClass = old.QosClass ?? QosClasses.Of(pod),
+            QosClass = Containers.QosClass.Of(pod),
             InitContainerStatuses = initSpecs.Count == 0 ? null : initStatuses,
             ContainerStatuses = statuses,
             // Fields other components own survive the kubelet's writes.

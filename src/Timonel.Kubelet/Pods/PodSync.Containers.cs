@@ -1,4 +1,5 @@
 using k8s.Models;
+using Timonel.Kubelet.Containers;
 using Timonel.Kubelet.Cri.V1;
 
 namespace Timonel.Kubelet.Pods;
@@ -132,8 +133,23 @@ internal sealed partial class PodSync
             ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + envError);
             return;
         }
+        var imageStatus = await _cri.ImageStatusAsync(image.ImageRef, ct).ConfigureAwait(false);
+        if (!imageStatus.IsSuccess)
+        {
+            // The image vanished between EnsureAsync and here, or the runtime failed: try again soon.
+            notes.Waiting[container.Name] = new WaitingReason("CreateContainerConfigError", imageStatus.Error.Message);
+            notes.SyncWithin(RuntimeRetry);
+            return;
+        }
+        if (ContainerRuntimeSettings.Verify(target.Context, container, imageStatus.Value) is { } nonRootError)
+        {
+            notes.Waiting[container.Name] = new WaitingReason("CreateContainerConfigError", nonRootError);
+            ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + nonRootError);
+            return;
+        }
         var mounts = target.Volumes.MountsByContainer.TryGetValue(container.Name, out var m) ? m : [];
-        var linux = _parts.RuntimeSettings.ForContainer(target.Context, container);
+        var (imageUid, imageUser) = ImageUser(imageStatus.Value);
+        var linux = _parts.RuntimeSettings.ForContainer(target.Context, container, imageUid, imageUser);
         var config = CriConfigs.Container(target.Context, container, image.ImageRef, restartCount, env, mounts, linux);
         Directory.CreateDirectory(Path.Combine(target.SandboxConfig.LogDirectory, container.Name));
         var created = await _cri.CreateContainerAsync(target.SandboxId, config, target.SandboxConfig, ct).ConfigureAwait(false);
@@ -166,6 +182,16 @@ internal sealed partial class PodSync
         }
         _parts.Probes.Watch(new ProbeTarget(target.Context, container, created.Value, Now));
     }
+
+    /// <summary>
+    /// The image's user as the kubelet takes it from ImageStatus: the uid when numeric, else the
+    /// name; an image that names no user runs as root, so uid 0 (containerd refuses a runAsGroup
+    /// that comes without any user).
+    /// </summary>
+    private static (long? Uid, string? User) ImageUser(Image image) =>
+        image.Uid is { } uid ? (uid.Value, null)
+        : !string.IsNullOrEmpty(image.Username) ? (null, image.Username)
+        : (0, null);
 
     /// <summary>preStop (if the pod has one and a runner is wired), then the stop signal with what is left of the grace period (at least 2 s), then SIGKILL.</summary>
     private async Task StopContainerAsync(PodContext context, V1Container? container, string containerId, TimeSpan grace, CancellationToken ct)

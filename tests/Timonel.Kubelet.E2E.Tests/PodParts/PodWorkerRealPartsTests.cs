@@ -146,6 +146,27 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
     }
 
     [Fact]
+    public async Task RunAsNonRoot_with_a_root_image_is_CreateContainerConfigError_and_a_lone_runAsGroup_runs()
+    {
+        var rootSpec = Pod("pw-nonroot", Busybox("app", ["sleep", "3600"]));
+        rootSpec.Spec.SecurityContext = new V1PodSecurityContext { RunAsNonRoot = true };
+        var rootPod = await CreateAsync(rootSpec);
+        var waiting = await WaitPodAsync(rootPod, p => State(p, "app")?.Waiting?.Reason == "CreateContainerConfigError", "CreateContainerConfigError");
+        Assert.Equal($"container has runAsNonRoot and image will run as root (pod: \"pw-nonroot_{Ns}({rootPod.Metadata.Uid})\", container: app)",
+            State(waiting, "app")!.Waiting.Message);
+
+        // The busybox image names no user: the group comes with the image's user, root.
+        var groupSpec = Pod("pw-group", Busybox("app", ["sleep", "3600"]));
+        groupSpec.Spec.Containers[0].SecurityContext = new V1SecurityContext { RunAsGroup = 2345 };
+        var groupPod = await CreateAsync(groupSpec);
+        var running = await WaitPodAsync(groupPod, p => p.Status?.Phase == "Running", "Running");
+        Assert.Equal("0\n2345\n", await ExecAsync(ContainerId(running, "app"), "sh", "-c", "id -u; id -g"));
+
+        await DeleteAndWaitGoneAsync(rootPod);
+        await DeleteAndWaitGoneAsync(groupPod);
+    }
+
+    [Fact]
     public async Task HostPath_is_created_and_shared_and_a_memory_emptyDir_counts_against_the_memory_limit()
     {
         var hostDir = Path.Combine(fixture.Node.DataDir, "host-data", "new");

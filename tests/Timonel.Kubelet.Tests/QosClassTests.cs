@@ -1,9 +1,9 @@
 using k8s.Models;
-using Timonel.Kubelet.Pods;
+using Timonel.Kubelet.Containers;
 
-namespace Timonel.Kubelet.Tests.Pods;
+namespace Timonel.Kubelet.Tests;
 
-public sealed class QosClassesTests
+public sealed class QosClassTests
 {
     private static V1Container C(string? cpuReq = null, string? memReq = null, string? cpuLim = null, string? memLim = null)
     {
@@ -17,7 +17,7 @@ public sealed class QosClassesTests
         return new V1Container { Name = "c", Image = "i", Resources = new V1ResourceRequirements { Requests = Map(cpuReq, memReq), Limits = Map(cpuLim, memLim) } };
     }
 
-    private static string Of(params V1Container[] containers) => QosClasses.Of(new V1Pod { Spec = new V1PodSpec { Containers = containers } });
+    private static string Of(params V1Container[] containers) => QosClass.Of(new V1Pod { Spec = new V1PodSpec { Containers = containers } });
 
     [Fact]
     public void No_requests_or_limits_is_BestEffort() => Assert.Equal("BestEffort", Of(C(), C()));
