@@ -19,6 +19,7 @@ internal sealed partial class Informer<T>
             {
                 ResourceVersion = revision,
                 AllowWatchBookmarks = true,
+                FieldSelector = _fieldSelector,
                 TimeoutSeconds = 300 + Random.Shared.Next(300),
             };
             await foreach (var e in _api.WatchAsync<T>(_namespace, options, ct).ConfigureAwait(false))

@@ -25,18 +25,20 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TimeSpan _resyncPeriod;
+    private readonly string? _fieldSelector;
     private readonly string _resource;
     private readonly InformerCache<T> _cache = new();
     private readonly List<HandlerListener<T>> _listeners = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Informer(ApiConnection api, string? ns, TimeProvider time, ILogger logger, TimeSpan resyncPeriod)
+    public Informer(ApiConnection api, string? ns, TimeProvider time, ILogger logger, TimeSpan resyncPeriod, string? fieldSelector = null)
     {
         _api = api;
         _namespace = ns;
         _time = time;
         _logger = logger;
         _resyncPeriod = resyncPeriod;
+        _fieldSelector = fieldSelector;
         _resource = ResourceTable.For<T>().QualifiedName;
     }
 
@@ -133,7 +135,7 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
         string? revision = null;
         do
         {
-            var page = await _api.ListAsync<T>(_namespace, new ListOptions { Limit = PageSize, Continue = continueToken }, ct).ConfigureAwait(false);
+            var page = await _api.ListAsync<T>(_namespace, new ListOptions { Limit = PageSize, Continue = continueToken, FieldSelector = _fieldSelector }, ct).ConfigureAwait(false);
             if (!page.Ok)
             {
                 InformerLog.CallFailed(_logger, _resource, "list", page.ToString(), MinBackoff);

@@ -14,6 +14,12 @@ public sealed record SharedInformerOptions
 
     /// <summary>How often handlers get OnUpdate(obj, obj) for everything; zero turns resync off.</summary>
     public TimeSpan ResyncPeriod { get; init; }
+
+    /// <summary>
+    /// A field selector sent with every list and watch (e.g. <c>spec.nodeName=n1</c> for a node
+    /// agent's pods); null lists everything. An object that stops matching is seen as deleted.
+    /// </summary>
+    public string? FieldSelector { get; init; }
 }
 
 /// <summary>
@@ -52,7 +58,7 @@ public sealed class SharedInformerFactory : IAsyncDisposable
                 return (IInformer<T>)existing;
             }
             var informer = new Informer<T>(_api, _options.Namespace, _time,
-                _loggers.CreateLogger("Timonel.Client.Informer"), _options.ResyncPeriod);
+                _loggers.CreateLogger("Timonel.Client.Informer"), _options.ResyncPeriod, _options.FieldSelector);
             _informers[typeof(T)] = informer;
             _syncWaits.Add(informer.WaitForCacheSyncAsync);
             if (_started)

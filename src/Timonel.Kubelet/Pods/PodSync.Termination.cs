@@ -1,0 +1,89 @@
+using k8s.Models;
+using Timonel.Kubelet.Cri;
+
+namespace Timonel.Kubelet.Pods;
+
+internal sealed partial class PodSync
+{
+    /// <summary>
+    /// A pod being deleted (deletionTimestamp) or gone from the API: every running container gets
+    /// its preStop hook and the stop signal in parallel, with the pod's deletion grace period
+    /// (2 s for a pod already gone from the API, as force deletion leaves no grace to honour),
+    /// then the sandboxes are stopped and removed (with their containers), the volumes torn down,
+    /// the log directory removed, and the pod object deleted with grace 0 and a uid precondition,
+    /// so a new pod of the same name is never touched. A failed step retries at the next sync.
+    /// </summary>
+    private async Task<SyncOutcome> TerminateAsync(V1Pod pod, PodRuntimeView view, bool removedFromApi, CancellationToken ct)
+    {
+        var grace = removedFromApi ? MinimumGracePeriod : GracePeriod(pod);
+        var context = ContextOf(pod, view.PodIp);
+        var running = view.All.Where(i => i.IsRunning).ToList();
+        await Task.WhenAll(running.Select(async instance =>
+        {
+            var spec = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).FirstOrDefault(c => c.Name == instance.Name);
+            if (!removedFromApi)
+            {
+                _parts.Events.Normal(pod, "Killing", "Stopping container " + instance.Name);
+            }
+            await StopContainerAsync(context, spec, instance.Id, grace, ct).ConfigureAwait(false);
+        })).ConfigureAwait(false);
+        foreach (var instance in view.All)
+        {
+            _parts.Probes.Forget(instance.Id);
+        }
+        foreach (var sandbox in view.Sandboxes)
+        {
+            var stopped = await _cri.StopPodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false);
+            var removed = stopped.IsSuccess ? await _cri.RemovePodSandboxAsync(sandbox.Id, ct).ConfigureAwait(false) : CriResult<CriUnit>.Failure(stopped.Error);
+            if (!removed.IsSuccess && removed.Error.Kind != CriErrorKind.NotFound)
+            {
+                PodWorkerLog.RuntimeFailed(_logger, pod.Metadata.Name, removed.Error.ToString());
+                return SyncOutcome.After(RuntimeRetry);
+            }
+        }
+        // Containers whose sandbox is already gone (removing a sandbox removes its own).
+        var left = await PodRuntimeView.ReadAsync(_cri, pod.Metadata.Uid, ct).ConfigureAwait(false);
+        if (!left.IsSuccess)
+        {
+            return SyncOutcome.After(RuntimeRetry);
+        }
+        foreach (var instance in left.Value.All)
+        {
+            await _cri.StopContainerAsync(instance.Id, MinimumGracePeriod, ct).ConfigureAwait(false);
+            await _cri.RemoveContainerAsync(instance.Id, ct).ConfigureAwait(false);
+        }
+        await _parts.Volumes.TearDownAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
+        RemoveLogDirectory(pod);
+        _backOff.ForgetPod(pod.Metadata.Uid);
+        _publish(pod, null);
+        if (removedFromApi)
+        {
+            return SyncOutcome.Gone;
+        }
+        var deleted = await _api.DeleteAsync<V1Pod>(pod.Metadata.NamespaceProperty, pod.Metadata.Name,
+            preconditionUid: pod.Metadata.Uid, ct: ct, gracePeriodSeconds: 0).ConfigureAwait(false);
+        // 409: the uid precondition failed, the name belongs to a new pod now; ours is gone.
+        if (deleted.Ok || deleted.IsNotFound || deleted.IsConflict)
+        {
+            return SyncOutcome.Gone;
+        }
+        PodWorkerLog.DeleteFailed(_logger, pod.Metadata.Name, deleted.ToString());
+        return SyncOutcome.After(RuntimeRetry);
+    }
+
+    private void RemoveLogDirectory(V1Pod pod)
+    {
+        var dir = CriConfigs.LogDirectory(_options.PodLogRoot, pod);
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            PodWorkerLog.RuntimeFailed(_logger, pod.Metadata.Name, $"could not remove {dir}: {e.Message}");
+        }
+    }
+}

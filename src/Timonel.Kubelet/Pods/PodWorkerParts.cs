@@ -1,0 +1,72 @@
+using k8s.Models;
+using Timonel.Client.Events;
+
+namespace Timonel.Kubelet.Pods;
+
+/// <summary>
+/// Runs a container's preStop hook and returns when it finished, failed or ran out of
+/// <paramref name="gracePeriod"/>. A failing hook never stops the termination: the container is
+/// stopped afterwards with the grace that is left.
+/// </summary>
+public delegate Task PreStopRunner(PodContext pod, V1Container container, string containerId, TimeSpan gracePeriod, CancellationToken ct);
+
+/// <summary>
+/// The parts the pod worker drives, each behind its seam (PodSeams.cs). The agent builds the real
+/// ones; tests may pass simple ones. <paramref name="PreStop"/> null: preStop hooks are skipped.
+/// </summary>
+public sealed record PodWorkerParts(
+    IContainerEnvironmentBuilder Environment,
+    IPodVolumes Volumes,
+    IImageManager Images,
+    IContainerProbes Probes,
+    IContainerRuntimeSettings RuntimeSettings,
+    IObjectSource Objects,
+    EventRecorder Events,
+    PreStopRunner? PreStop = null);
+
+/// <summary>What the pod worker needs to know about its node.</summary>
+public sealed record PodWorkerOptions
+{
+    /// <summary>This node's name: the worker runs the pods whose spec.nodeName is this.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>The node's InternalIP (status.hostIP of every pod).</summary>
+    public required string HostIp { get; init; }
+
+    public IReadOnlyDictionary<string, ResourceQuantity> NodeAllocatable { get; init; } = new Dictionary<string, ResourceQuantity>();
+
+    /// <summary>CRI log directories go under this: <c>ROOT/&lt;ns&gt;_&lt;name&gt;_&lt;uid&gt;/&lt;container&gt;/&lt;restartCount&gt;.log</c>.</summary>
+    public required string PodLogRoot { get; init; }
+
+    /// <summary>Every pod's cgroup parent is <c>ROOT/pod&lt;uid&gt;</c>; null means <c>/timonel/&lt;node&gt;</c>.</summary>
+    public string? CgroupRoot { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Every pod is synced at least this often, even without a trigger.</summary>
+    public TimeSpan ResyncInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often containers are listed to notice exits and starts (the kubelet's PLEG relists every second).</summary>
+    public TimeSpan RelistInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public string EffectiveCgroupRoot => CgroupRoot ?? "/timonel/" + NodeName;
+
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(NodeName);
+        ArgumentException.ThrowIfNullOrEmpty(HostIp);
+        ArgumentException.ThrowIfNullOrEmpty(PodLogRoot);
+        if (!Path.IsPathRooted(PodLogRoot))
+        {
+            throw new ArgumentException($"PodLogRoot must be absolute: {PodLogRoot}");
+        }
+        if (!EffectiveCgroupRoot.StartsWith('/'))
+        {
+            throw new ArgumentException($"CgroupRoot must start with '/': {EffectiveCgroupRoot}");
+        }
+        if (ResyncInterval <= TimeSpan.Zero || RelistInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("ResyncInterval and RelistInterval must be positive");
+        }
+    }
+}
