@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
@@ -38,12 +37,7 @@ public sealed class ApiServerNode : IAsyncLifetime
         await _containerd.InitializeAsync();
         Server = await ServerProcess.StartNewAsync();
         Admin = Server.AdminClient();
-        var tls = Path.Combine(Server.DataDir, "server", "tls");
-        using (var pem = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "ca.crt"), Path.Combine(tls, "ca.key")))
-        {
-            _ca = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
-        _serving = TestPki.Issue(_ca, "system:node:" + NodeName, ["system:nodes"], server: true);
+        (_ca, _serving) = AgentCertificates(Server, NodeName);
         Kubelet = new KubeletServer(new KubeletServerOptions
         {
             BindAddress = IPAddress.Loopback,
@@ -55,14 +49,7 @@ public sealed class ApiServerNode : IAsyncLifetime
         await Kubelet.StartAsync(CancellationToken.None);
 
         await CheckedAsync(Admin.PostAsJsonAsync("/api/v1/nodes", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = NodeName } }));
-        await CheckedAsync(Admin.PatchAsync($"/api/v1/nodes/{NodeName}/status", MergePatch(new JsonObject
-        {
-            ["status"] = new JsonObject
-            {
-                ["addresses"] = new JsonArray(new JsonObject { ["type"] = "InternalIP", ["address"] = "127.0.0.1" }),
-                ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = Kubelet.Port } },
-            },
-        })));
+        await CheckedAsync(Admin.PatchAsync($"/api/v1/nodes/{NodeName}/status", AgentEndpointPatch(Kubelet.Port)));
     }
 
     /// <summary>
@@ -106,42 +93,30 @@ public sealed class ApiServerNode : IAsyncLifetime
         return id;
     }
 
-    /// <summary>The real kubectl against the server; stdin piped in when given.</summary>
-    public async Task<(int ExitCode, string Stdout, string Stderr)> KubectlAsync(string? stdin, params string[] args)
+    public Kubectl Kubectl => new(Server.Kubeconfig, Path.Combine(Server.DataDir, "kubectl-cache"));
+
+    /// <summary>A serving certificate for an agent endpoint, from the server's cluster CA (as the server issues at join); the CA too.</summary>
+    public static (X509Certificate2 Ca, X509Certificate2 Serving) AgentCertificates(ServerProcess server, string nodeName)
     {
-        var info = new ProcessStartInfo(RepoPaths.Kubectl)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var arg in new[] { "--kubeconfig", Server.Kubeconfig, "--cache-dir", Path.Combine(Server.DataDir, "kubectl-cache") }.Concat(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null) await process.StandardInput.WriteAsync(stdin);
-        process.StandardInput.Close();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await stdout, await stderr);
+        var tls = Path.Combine(server.DataDir, "server", "tls");
+        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "ca.crt"), Path.Combine(tls, "ca.key"));
+        var ca = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return (ca, TestPki.Issue(ca, "system:node:" + nodeName, ["system:nodes"], server: true));
     }
 
-    /// <summary>kubectl started and left running (logs -f); the caller reads its output and waits for it.</summary>
-    public Process StartKubectl(params string[] args)
+    /// <summary>What the agent reports so the API server finds its endpoint.</summary>
+    public static StringContent AgentEndpointPatch(int port) => MergePatch(new JsonObject
     {
-        var info = new ProcessStartInfo(RepoPaths.Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "--kubeconfig", Server.Kubeconfig, "--cache-dir", Path.Combine(Server.DataDir, "kubectl-cache") }.Concat(args))
+        ["status"] = new JsonObject
         {
-            info.ArgumentList.Add(arg);
-        }
-        return Process.Start(info)!;
-    }
+            ["addresses"] = new JsonArray(new JsonObject { ["type"] = "InternalIP", ["address"] = "127.0.0.1" }),
+            ["daemonEndpoints"] = new JsonObject { ["kubeletEndpoint"] = new JsonObject { ["Port"] = port } },
+        },
+    });
 
     private static StringContent MergePatch(JsonObject patch) => new(patch.ToJsonString(), Encoding.UTF8, "application/merge-patch+json");
 
-    private static async Task CheckedAsync(Task<HttpResponseMessage> call)
+    public static async Task CheckedAsync(Task<HttpResponseMessage> call)
     {
         using var response = await call;
         if (!response.IsSuccessStatusCode)

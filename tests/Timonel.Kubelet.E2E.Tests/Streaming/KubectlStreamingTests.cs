@@ -12,14 +12,14 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
         await node.RunPodAsync("logs-pod", ["sh", "-c", "echo one; echo two; echo three; sleep 3600"], "main");
         var all = await Run.UntilAsync(async () =>
         {
-            var r = await node.KubectlAsync(null, "logs", "logs-pod");
+            var r = await node.Kubectl.RunAsync(null, "logs", "logs-pod");
             return r.ExitCode == 0 && r.Stdout.Contains("three", StringComparison.Ordinal) ? r.Stdout : null;
         }, "kubectl logs to show the output");
         Assert.Equal("one\ntwo\nthree\n", all);
 
-        var tail = await node.KubectlAsync(null, "logs", "logs-pod", "--tail=1");
+        var tail = await node.Kubectl.RunAsync(null, "logs", "logs-pod", "--tail=1");
         Assert.Equal((0, "three\n"), (tail.ExitCode, tail.Stdout));
-        var named = await node.KubectlAsync(null, "logs", "logs-pod", "-c", "main", "--tail=2");
+        var named = await node.Kubectl.RunAsync(null, "logs", "logs-pod", "-c", "main", "--tail=2");
         Assert.Equal((0, "two\nthree\n"), (named.ExitCode, named.Stdout));
     }
 
@@ -27,7 +27,7 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
     public async Task Kubectl_logs_follow_ends_when_the_container_exits()
     {
         var id = await node.RunPodAsync("follow-pod", ["sh", "-c", "echo start; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo after-go"], "main");
-        using var kubectl = node.StartKubectl("logs", "-f", "follow-pod");
+        using var kubectl = node.Kubectl.Start(["logs", "-f", "follow-pod"]);
         Assert.Equal("start", await kubectl.StandardOutput.ReadLineAsync());
         (await node.Containerd.Cri.ExecSyncAsync(id!, ["touch", "/tmp/go"], TimeSpan.FromSeconds(30))).GetValueOrThrow();
         Assert.Equal("after-go", await kubectl.StandardOutput.ReadLineAsync());
@@ -45,11 +45,11 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, ambiguous.StatusCode);
         Assert.Contains("a container name must be specified for pod two-containers, choose one of: [a b]", await ambiguous.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
-        var waiting = await node.KubectlAsync(null, "logs", "two-containers", "-c", "a");
+        var waiting = await node.Kubectl.RunAsync(null, "logs", "two-containers", "-c", "a");
         Assert.NotEqual(0, waiting.ExitCode);
         Assert.Contains("container \"a\" in pod \"two-containers\" is waiting to start: ContainerCreating", waiting.Stderr, StringComparison.Ordinal);
 
-        var missing = await node.KubectlAsync(null, "logs", "no-such-pod");
+        var missing = await node.Kubectl.RunAsync(null, "logs", "no-such-pod");
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("pods \"no-such-pod\" not found", missing.Stderr, StringComparison.Ordinal);
     }
@@ -58,10 +58,10 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
     public async Task Kubectl_exec_pipes_stdin_and_propagates_the_exit_code()
     {
         await node.RunPodAsync("exec-pod", ["sleep", "3600"], "main");
-        var cat = await node.KubectlAsync("hi\n", "exec", "-i", "exec-pod", "--", "cat");
+        var cat = await node.Kubectl.RunAsync("hi\n", "exec", "-i", "exec-pod", "--", "cat");
         Assert.Equal((0, "hi\n"), (cat.ExitCode, cat.Stdout));
 
-        var exit = await node.KubectlAsync(null, "exec", "exec-pod", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
+        var exit = await node.Kubectl.RunAsync(null, "exec", "exec-pod", "--", "sh", "-c", "echo out; echo err >&2; exit 7");
         Assert.Equal(7, exit.ExitCode);
         Assert.Equal("out\n", exit.Stdout);
         Assert.Contains("err", exit.Stderr, StringComparison.Ordinal);
