@@ -68,6 +68,22 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task Kubectl_cp_copies_a_file_in_and_out_through_exec()
+    {
+        await node.RunPodAsync("cp-pod", ["sleep", "3600"], "main");
+        var local = Path.Combine(node.Server.DataDir, "cp-source.txt");
+        var content = string.Concat(Enumerable.Range(0, 2000).Select(i => $"line {i}\n"));
+        await File.WriteAllTextAsync(local, content);
+
+        var into = await node.Kubectl.RunAsync(null, "cp", local, "cp-pod:/tmp/copied.txt");
+        Assert.True(into.ExitCode == 0, into.Stderr);
+        var back = Path.Combine(node.Server.DataDir, "cp-back.txt");
+        var outOf = await node.Kubectl.RunAsync(null, "cp", "cp-pod:/tmp/copied.txt", back);
+        Assert.True(outOf.ExitCode == 0, outOf.Stderr);
+        Assert.Equal(content, await File.ReadAllTextAsync(back));
+    }
+
+    [Fact]
     public async Task KubernetesClient_exec_returns_output_and_exit_code()
     {
         await node.RunPodAsync("client-exec-pod", ["sleep", "3600"], "main");

@@ -131,6 +131,29 @@ public sealed partial class KubeletServerTests(ContainerdNode node) : IClassFixt
         }
     }
 
+    [Fact]
+    public async Task Exec_output_of_a_megabyte_arrives_whole()
+    {
+        await RunAsync("bulk", "sleep", "3600");
+        var outcome = await _client.ExecAsync(ChannelProtocol.V4, ExecPath("bulk", "sh", "-c", "yes abcdefghij | head -n 100000"), [], closeStdin: false, CancellationToken.None);
+        Assert.Equal(100000 * 11, outcome.Stdout.Length);
+        Assert.All(outcome.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => Assert.Equal("abcdefghij", line));
+        Assert.Equal("Success", System.Text.Json.JsonDocument.Parse(outcome.Status).RootElement.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Exec_with_a_tty_takes_the_terminal_size()
+    {
+        await RunAsync("tty", "sleep", "3600");
+        // The size is sent before the line the command waits for, so it is set when stty runs.
+        var path = $"exec/default/tty/main?command=sh&command=-c&command={Uri.EscapeDataString("read x; stty size; exit 2")}&stdin=true&stdout=true&tty=true";
+        var outcome = await _client.ExecAsync(ChannelProtocol.V5, path, Encoding.UTF8.GetBytes("go\r"), closeStdin: false, CancellationToken.None,
+            resize: """{"Width":123,"Height":45}""");
+        Assert.Contains("45 123", outcome.Stdout, StringComparison.Ordinal);
+        Assert.Equal("", outcome.Stderr); // with a TTY everything comes on stdout
+        AssertExitCode(2, outcome.Status);
+    }
+
     private static void AssertExitCode(int expected, string status)
     {
         using var json = System.Text.Json.JsonDocument.Parse(status);

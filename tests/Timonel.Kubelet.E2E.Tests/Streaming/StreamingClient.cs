@@ -24,7 +24,7 @@ internal sealed class StreamingClient(int port, X509Certificate2 ca, X509Certifi
         },
     }) { BaseAddress = BaseUri, Timeout = TimeSpan.FromMinutes(2) };
 
-    public async Task<ExecOutcome> ExecAsync(string protocol, string path, byte[] stdin, bool closeStdin, CancellationToken ct)
+    public async Task<ExecOutcome> ExecAsync(string protocol, string path, byte[] stdin, bool closeStdin, CancellationToken ct, string? resize = null)
     {
         using var socket = new ClientWebSocket();
         socket.Options.HttpVersion = HttpVersion.Version11;
@@ -34,6 +34,11 @@ internal sealed class StreamingClient(int port, X509Certificate2 ca, X509Certifi
         await socket.ConnectAsync(new Uri($"wss://127.0.0.1:{port}/{path}"), ct);
         Assert.Equal(protocol, socket.SubProtocol);
 
+        if (resize is not null)
+        {
+            var (message, type) = ChannelProtocol.Encode(protocol, ChannelProtocol.Resize, Encoding.UTF8.GetBytes(resize));
+            await socket.SendAsync(message, type, true, ct);
+        }
         if (stdin.Length > 0)
         {
             var (message, type) = ChannelProtocol.Encode(protocol, ChannelProtocol.Stdin, stdin);
