@@ -25,6 +25,20 @@ public sealed record KubeletServerOptions
     /// </summary>
     public Func<Uri, CancellationToken, ValueTask<Stream>> ConnectRuntime { get; init; } = ConnectTcpAsync;
 
+    /// <summary>Options from PEM files, as the agent keeps its credentials (serving certificate and key from the join, the cluster CA).</summary>
+    public static KubeletServerOptions FromPemFiles(string servingCertPath, string servingKeyPath, string caPath, IPAddress? bindAddress = null, int port = 10250)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(servingCertPath, servingKeyPath);
+        return new KubeletServerOptions
+        {
+            BindAddress = bindAddress ?? IPAddress.Any,
+            Port = port,
+            // Through PKCS#12 so SslStream can use the key on every platform.
+            ServingCertificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null),
+            ClientCa = X509CertificateLoader.LoadCertificateFromFile(caPath),
+        };
+    }
+
     public static async ValueTask<Stream> ConnectTcpAsync(Uri url, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };

@@ -38,14 +38,14 @@ public sealed class ApiServerNode : IAsyncLifetime
         Server = await ServerProcess.StartNewAsync();
         Admin = Server.AdminClient();
         (_ca, _serving) = AgentCertificates(Server, NodeName);
-        Kubelet = new KubeletServer(new KubeletServerOptions
-        {
-            BindAddress = IPAddress.Loopback,
-            Port = 0,
-            ServingCertificate = _serving,
-            ClientCa = _ca,
-            ConnectRuntime = NetnsConnector.For(_containerd.Netns),
-        }, _locator, _containerd.Cri);
+        // As the agent loads them: PEM files of its serving certificate and the cluster CA.
+        var credentials = Directory.CreateDirectory(Path.Combine(Server.DataDir, "agent-credentials")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(credentials, "serving.crt"), _serving.ExportCertificatePem());
+        await File.WriteAllTextAsync(Path.Combine(credentials, "serving.key"), _serving.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        await File.WriteAllTextAsync(Path.Combine(credentials, "ca.crt"), _ca.ExportCertificatePem());
+        var options = KubeletServerOptions.FromPemFiles(Path.Combine(credentials, "serving.crt"), Path.Combine(credentials, "serving.key"),
+            Path.Combine(credentials, "ca.crt"), IPAddress.Loopback, port: 0);
+        Kubelet = new KubeletServer(options with { ConnectRuntime = NetnsConnector.For(_containerd.Netns) }, _locator, _containerd.Cri);
         await Kubelet.StartAsync(CancellationToken.None);
 
         await CheckedAsync(Admin.PostAsJsonAsync("/api/v1/nodes", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Node", ["metadata"] = new JsonObject { ["name"] = NodeName } }));
