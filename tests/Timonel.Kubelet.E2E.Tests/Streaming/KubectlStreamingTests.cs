@@ -49,6 +49,14 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
         Assert.NotEqual(0, waiting.ExitCode);
         Assert.Contains("container \"a\" in pod \"two-containers\" is waiting to start: ContainerCreating", waiting.Stderr, StringComparison.Ordinal);
 
+        using var invalid = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/log?container=zzz");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("container zzz is not valid for pod two-containers", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var plainExec = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/exec?command=true&container=a&stdout=true");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainExec.StatusCode);
+        Assert.Contains("Upgrade request required", await plainExec.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
         var missing = await node.Kubectl.RunAsync(null, "logs", "no-such-pod");
         Assert.NotEqual(0, missing.ExitCode);
         Assert.Contains("pods \"no-such-pod\" not found", missing.Stderr, StringComparison.Ordinal);
