@@ -12,10 +12,12 @@ public sealed class PreemptionTests(Cluster cluster)
         await CreatePriorityClassAsync("e2e-low", 100);
         await CreatePriorityClassAsync("e2e-high", 1000);
         var ns = await cluster.NewNamespaceAsync("preempt");
-        await cluster.CreatePodAsync(Pods.Make(ns, "low", cpu: "1500m", configure: s => WithPriority(s, "e2e-low", 100)));
+        await cluster.CreatePodAsync(Pods.Make(ns, "low", cpu: "1500m", configure: s => s.PriorityClassName = "e2e-low"));
         Assert.Equal(nodes[0], await cluster.WaitBoundAsync(ns, "low"));
+        // Priority admission resolved the class into the pod's priority.
+        Assert.Equal(100, (await cluster.Api.GetAsync<V1Pod>(ns, "low")).Require().Spec.Priority);
 
-        await cluster.CreatePodAsync(Pods.Make(ns, "high", cpu: "1500m", configure: s => WithPriority(s, "e2e-high", 1000)));
+        await cluster.CreatePodAsync(Pods.Make(ns, "high", cpu: "1500m", configure: s => s.PriorityClassName = "e2e-high"));
 
         Assert.Equal(nodes[0], await cluster.WaitBoundAsync(ns, "high"));
         var preempted = await cluster.WaitEventAsync(ns, "low", "Preempted");
@@ -36,13 +38,5 @@ public sealed class PreemptionTests(Cluster cluster)
     {
         var created = await cluster.Api.CreateAsync(new V1PriorityClass { ApiVersion = "scheduling.k8s.io/v1", Kind = "PriorityClass", Metadata = new V1ObjectMeta { Name = name }, Value = value });
         Assert.True(created.Ok || created.IsAlreadyExists, created.ToString());
-    }
-
-    // The server has no Priority admission yet (priorityClassName is not resolved into
-    // spec.priority), so the pod carries the class's value itself, as the admission would set it.
-    private static void WithPriority(V1PodSpec spec, string className, int value)
-    {
-        spec.PriorityClassName = className;
-        spec.Priority = value;
     }
 }

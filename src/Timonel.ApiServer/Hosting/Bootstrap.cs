@@ -7,7 +7,7 @@ namespace Timonel.ApiServer.Hosting;
 /// <summary>
 /// The objects every cluster has from its first start: the four system namespaces, and the
 /// `kubernetes` Service (the first address of the service CIDR) with the Endpoints and
-/// EndpointSlice that point at this API server.
+/// EndpointSlice that point at this API server, and the two system PriorityClasses.
 /// </summary>
 public static class Bootstrap
 {
@@ -49,6 +49,16 @@ public static class Bootstrap
             ["endpoints"] = new JsonArray(new JsonObject { ["addresses"] = new JsonArray(address), ["conditions"] = new JsonObject { ["ready"] = true } }),
             ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = options.Port, ["protocol"] = "TCP" }),
         }, ct);
+        foreach (var (name, value, description) in PriorityAdmission.SystemClasses)
+        {
+            await CreateIfMissingAsync(api, "scheduling.k8s.io", "v1", "priorityclasses", null, new JsonObject
+            {
+                ["metadata"] = new JsonObject { ["name"] = name },
+                ["value"] = value,
+                ["description"] = description,
+                ["preemptionPolicy"] = "PreemptLowerPriority",
+            }, ct);
+        }
     }
 
     /// <summary>Creates an object through the same preparation and admission as a client's create, if absent.</summary>

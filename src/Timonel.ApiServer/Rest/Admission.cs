@@ -7,7 +7,8 @@ using Timonel.ApiServer.Storage;
 namespace Timonel.ApiServer.Rest;
 
 /// <summary>
-/// What the server adds or reserves when objects are created: ClusterIPs from the service CIDR and
+/// What the server adds or reserves when objects are created: a pod's priority from its
+/// PriorityClass (<see cref="PriorityAdmission"/>), ClusterIPs from the service CIDR and
 /// NodePorts from their range. A reservation is a key in the store (<c>/registry/ranges/...</c>)
 /// created only if absent, so two Services can never hold the same address, and it is released
 /// when the Service goes.
@@ -19,6 +20,10 @@ public static class Admission
 
     public static async Task<ApiError?> AdmitCreateAsync(ApiContext api, JsonObject obj, ResourceInfo resource, bool dryRun, CancellationToken ct)
     {
+        if (resource.Kind == "Pod" && resource.Group.Length == 0)
+        {
+            return await PriorityAdmission.AdmitPodAsync(api, obj, ct);
+        }
         if (resource.Kind != "Service" || resource.Group.Length != 0 || dryRun)
         {
             return null;

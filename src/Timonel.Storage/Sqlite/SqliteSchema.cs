@@ -154,7 +154,15 @@ internal static class SqliteSchema
             throw new StorageUnavailableException($"cannot switch the store to WAL mode (got '{mode}')");
         }
         Execute(connection, "PRAGMA synchronous = FULL");
+        Execute(connection, WriterCache);
     }
+
+    // The writer keeps the hot b-tree pages in its own cache (64 MiB) instead of reading them back
+    // through pread on every commit, and checkpoints the WAL into the database every 16k pages
+    // (64 MiB of WAL) rather than SQLite's 1k: pages written many times between checkpoints (the
+    // right edge of the log, the key index) are copied once. Durability is unchanged: every
+    // commit still fsyncs the WAL.
+    private const string WriterCache = "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384";
 
     /// <summary>Per-connection settings; WAL and synchronous=FULL are what make an ack durable.</summary>
     public static void ConfigureReader(SqliteConnection connection) =>
