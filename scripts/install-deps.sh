@@ -7,9 +7,10 @@ deps_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 # Debian packages: etcd for the etcd backend's tests and benchmarks; containerd, runc, the CNI
 # plugins, iproute2 and nftables for the node agent; busybox-static and gcc for the project's own
-# images (tests import them, since no registry is reachable).
+# images (tests import them, since no registry is reachable); docker-registry and apache2-utils
+# (htpasswd) for the image-pull tests, which run a local registry inside a test network namespace.
 debian_packages=(etcd-server etcd-client containerd runc containernetworking-plugins busybox-static
-  iproute2 nftables curl gcc libc6-dev)
+  iproute2 nftables curl gcc libc6-dev docker-registry apache2-utils)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do
@@ -26,6 +27,11 @@ if ((${#missing[@]} > 0)); then
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet etcd 2>/dev/null; then
     systemctl stop etcd || true
     systemctl disable etcd >/dev/null 2>&1 || true
+  fi
+  # Likewise the system registry (where an init system runs): tests start their own.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    systemctl stop docker-registry || true
+    systemctl disable docker-registry >/dev/null 2>&1 || true
   fi
   # Likewise the system containerd: the agent and its tests start their own with their own root.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet containerd 2>/dev/null; then

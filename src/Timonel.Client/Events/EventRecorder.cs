@@ -43,8 +43,11 @@ public sealed class EventRecorder : IAsyncDisposable
         _writer = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>type is "Normal" or "Warning"; reason is a short CamelCase word.</summary>
-    public void Record(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message)
+    /// <summary>
+    /// type is "Normal" or "Warning"; reason is a short CamelCase word. fieldPath names a part of
+    /// the object (the kubelet's <c>spec.containers{name}</c>); events about different parts never aggregate.
+    /// </summary>
+    public void Record(IKubernetesObject<V1ObjectMeta> obj, string type, string reason, string message, string? fieldPath = null)
     {
         var precise = _time.GetUtcNow().UtcDateTime;
         // Event timestamps are metav1.Time: whole seconds on the wire.
@@ -70,6 +73,7 @@ public sealed class EventRecorder : IAsyncDisposable
                 NamespaceProperty = meta.NamespaceProperty,
                 Uid = meta.Uid,
                 ResourceVersion = meta.ResourceVersion,
+                FieldPath = fieldPath,
             },
             Reason = reason,
             Message = message,
@@ -108,7 +112,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private async Task WriteAsync(Corev1Event e)
     {
         var key = string.Join('\0', e.InvolvedObject.Kind, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Name,
-            e.InvolvedObject.Uid, e.Type, e.Reason, e.Message, e.Source.Component, e.Source.Host);
+            e.InvolvedObject.Uid, e.InvolvedObject.FieldPath, e.Type, e.Reason, e.Message, e.Source.Component, e.Source.Host);
         if (_recent.TryGetValue(key, out var last))
         {
             var count = last.Count + 1;

@@ -62,6 +62,14 @@ public static class ContainerdConfig
         toml.AppendLine("          SystemdCgroup = false");
         toml.AppendLine("    [plugins.\"io.containerd.grpc.v1.cri\".registry]");
         toml.AppendLine(Kv("      config_path", paths.RegistryConfigPath));
+        foreach (var (host, auth) in options.RegistryAuths.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            toml.AppendLine($"      [plugins.\"io.containerd.grpc.v1.cri\".registry.configs.{Quote(host)}.auth]");
+            AppendIfSet(toml, "        username", auth.Username);
+            AppendIfSet(toml, "        password", auth.Password);
+            AppendIfSet(toml, "        auth", auth.Auth);
+            AppendIfSet(toml, "        identitytoken", auth.IdentityToken);
+        }
         return toml.ToString();
     }
 
@@ -71,10 +79,23 @@ public static class ContainerdConfig
         Directory.CreateDirectory(paths.DataDir);
         Directory.CreateDirectory(paths.CniConfDir);
         Directory.CreateDirectory(paths.RegistryConfigPath);
+        // Owner-only before any content lands: registry credentials may be in it.
+        using (File.Create(paths.Config, 0, FileOptions.None))
+        {
+        }
+        File.SetUnixFileMode(paths.Config, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         await File.WriteAllTextAsync(paths.Config, Render(options, paths), cancellationToken).ConfigureAwait(false);
     }
 
     private static string Kv(string key, string value) => $"{key} = {Quote(value)}";
+
+    private static void AppendIfSet(StringBuilder toml, string key, string? value)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            toml.AppendLine(Kv(key, value));
+        }
+    }
 
     /// <summary>A TOML basic string.</summary>
     private static string Quote(string value)

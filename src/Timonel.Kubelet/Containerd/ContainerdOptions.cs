@@ -30,6 +30,12 @@ public sealed record ContainerdOptions
     /// <summary>A hosts.toml tree (mirrors, insecure registries) per registry host; null means DataDir/certs.d.</summary>
     public string? RegistryConfigPath { get; init; }
 
+    /// <summary>
+    /// Registry credentials per host (from the registries file's <c>configs.HOST.auth</c>), used when a
+    /// pull brings none of its own. containerd 1.6 reads them from its CRI config even with config_path set.
+    /// </summary>
+    public IReadOnlyDictionary<string, Images.RegistryAuth> RegistryAuths { get; init; } = new Dictionary<string, Images.RegistryAuth>();
+
     /// <summary>containerd's log level (debug, info, warn, error).</summary>
     public string LogLevel { get; init; } = "info";
 

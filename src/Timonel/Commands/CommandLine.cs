@@ -12,6 +12,7 @@ internal static class CommandLine
           server      run the control plane (API server on HTTPS, controllers, scheduler)
           agent       run a node (today: --simulated --nodes N, status-only nodes for scale tests)
           kubeconfig  print the admin kubeconfig of a server's data dir
+          image       load an image archive into the nodes (image import FILE.tar [--node NAME])
           store       inspect the state store (store status --data-dir DIR)
           version     print the version
 
@@ -35,6 +36,7 @@ internal static class CommandLine
                 "agent" => await AgentCommand.RunAsync(Flags.Parse(rest)),
                 "server" => await ServerCommand.RunAsync(Flags.Parse(rest)),
                 "kubeconfig" => KubeconfigCommand.Run(Flags.Parse(rest)),
+                "image" => await ImageCommand.RunAsync(Flags.Parse(rest)),
                 "store" => await StoreCommand.RunAsync(rest),
                 "version" => VersionCommand.Run(),
                 _ => Fail($"unknown command \"{args[0]}\"\n\n{Usage}"),
