@@ -96,6 +96,28 @@ public sealed class InformerTests(ServerFixture f)
         Assert.Equal("a", await resyncs.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long));
     }
 
+    [Fact]
+    public async Task FieldSelectorKeepsOnlyMatchingObjectsInListAndWatch()
+    {
+        var ns = await f.NewNamespaceAsync("fields");
+        var labels = new Dictionary<string, string> { ["app"] = "x" };
+        (await f.Api.CreateAsync(Pod(ns, "mine-1", "node-a", labels))).Require();
+        (await f.Api.CreateAsync(Pod(ns, "other-1", "node-b", labels))).Require();
+        await using var factory = new SharedInformerFactory(f.Api, TimeProvider.System,
+            options: new() { Namespace = ns, FieldSelector = "spec.nodeName=node-a" });
+        var informer = factory.GetInformer<V1Pod>();
+        var added = Channel.CreateUnbounded<string>();
+        informer.AddEventHandler(new ResourceEventHandler<V1Pod> { Added = p => added.Writer.TryWrite(p.Metadata.Name) });
+        factory.Start();
+        await factory.WaitForCacheSyncAsync().WaitAsync(Wait.Long);
+
+        (await f.Api.CreateAsync(Pod(ns, "other-2", "node-b", labels))).Require();
+        (await f.Api.CreateAsync(Pod(ns, "mine-2", "node-a", labels))).Require();
+        Assert.Equal("mine-1", await added.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long));
+        Assert.Equal("mine-2", await added.Reader.ReadAsync().AsTask().WaitAsync(Wait.Long));
+        Assert.Equal(["mine-1", "mine-2"], Names(informer.Lister.List(ns)));
+    }
+
     internal static V1Pod Pod(string ns, string name, string node, Dictionary<string, string> labels) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = ns, Labels = new Dictionary<string, string>(labels) },

@@ -69,11 +69,11 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
         builder.Services.AddSingleton(new OpenApiDocuments(registry));
         builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
-        var kubelets = new Proxy.KubeletConnections(Proxy.KubeletClientCertificate.Issue(credentials.Certificates), credentials.Certificates.Ca);
+        var kubelets = new Proxy.KubeletConnections(credentials.KubeletClient, credentials.Certificates.Ca);
         builder.Services.AddSingleton(kubelets);
         builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets)));
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
-            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates.CaPem));
+            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates));
         var app = builder.Build();
         var router = app.Services.GetRequiredService<ApiRouter>();
         // pods/exec upgrades to a WebSocket (HTTP/1.1), relayed to the pod's agent.

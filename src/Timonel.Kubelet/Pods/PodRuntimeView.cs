@@ -9,6 +9,8 @@ internal sealed record ContainerInstance(string Id, string Name, int RestartCoun
     public bool IsRunning => Status.State == ContainerState.ContainerRunning;
     public bool IsExited => Status.State == ContainerState.ContainerExited;
     public bool IsCreated => Status.State == ContainerState.ContainerCreated;
+    /// <summary>The runtime cannot tell (e.g. containerd just restarted): the worker waits rather than start a second instance.</summary>
+    public bool IsUnknown => !IsRunning && !IsExited && !IsCreated;
     public DateTimeOffset CreatedAt => FromNanos(Status.CreatedAt);
     public DateTimeOffset StartedAt => FromNanos(Status.StartedAt);
     public DateTimeOffset FinishedAt => FromNanos(Status.FinishedAt);

@@ -22,7 +22,8 @@ internal static class PodStatusBuilder
             || pod.Spec.Containers.Any(c => view.Newest(c.Name) is not null);
         var statuses = pod.Spec.Containers.Select(c => ContainerStatus(c, view, waiting, probes, isInit: false, initDone)).ToList();
         var phase = old.Phase is "Succeeded" or "Failed" ? old.Phase : PodPhases.Compute(pod.Spec.RestartPolicy, initStatuses, statuses);
-        var podIp = view.PodIp ?? old.PodIP;
+        // A host-network pod has the node's address; otherwise the sandbox's, or the last one reported once it stopped.
+        var podIp = pod.Spec.HostNetwork == true ? hostIp : view.PodIp ?? old.PodIP;
         var conditions = PodConditions.Build(pod, old, phase, view.ReadySandbox is not null, initDone, initStatuses, statuses, now);
         return new V1PodStatus
         {

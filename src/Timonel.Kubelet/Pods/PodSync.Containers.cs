@@ -20,7 +20,7 @@ internal sealed partial class PodSync
             {
                 continue;
             }
-            if (newest is { IsRunning: true })
+            if (newest is { IsRunning: true } or { IsUnknown: true })
             {
                 return false;
             }
@@ -45,12 +45,16 @@ internal sealed partial class PodSync
         foreach (var container in pod.Spec.Containers)
         {
             var newest = view.Newest(container.Name);
+            if (newest is { IsUnknown: true })
+            {
+                continue;
+            }
             if (newest is { IsRunning: true })
             {
                 _parts.Probes.Watch(new ProbeTarget(target.Context, container, newest.Id, newest.StartedAt));
                 if (_parts.Probes.StateOf(newest.Id).RestartReason is { } reason)
                 {
-                    _parts.Events.Normal(pod, "Killing", reason);
+                    ContainerEvent(pod, container.Name, "Normal", "Killing", reason);
                     await StopContainerAsync(target.Context, container, newest.Id, GracePeriod(pod), ct).ConfigureAwait(false);
                     _parts.Probes.Forget(newest.Id);
                     // The next sync sees the exit and restarts it per policy.
@@ -103,7 +107,7 @@ internal sealed partial class PodSync
             var podRef = $"{pod.Metadata.Name}_{pod.Metadata.NamespaceProperty}({pod.Metadata.Uid})";
             notes.Waiting[container] = new WaitingReason("CrashLoopBackOff",
                 $"back-off {RestartBackOff.Format(delay)} restarting failed container={container} pod={podRef}");
-            _parts.Events.Warning(pod, "BackOff", $"Back-off restarting failed container {container} in pod {podRef}");
+            ContainerEvent(pod, container, "Warning", "BackOff", $"Back-off restarting failed container {container} in pod {podRef}");
             notes.SyncWithin(remaining);
             return false;
         }
@@ -125,7 +129,7 @@ internal sealed partial class PodSync
         if (env.Error is { } envError)
         {
             notes.Waiting[container.Name] = new WaitingReason("CreateContainerConfigError", envError);
-            _parts.Events.Warning(pod, "Failed", "Error: " + envError);
+            ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + envError);
             return;
         }
         var mounts = target.Volumes.MountsByContainer.TryGetValue(container.Name, out var m) ? m : [];
@@ -136,21 +140,30 @@ internal sealed partial class PodSync
         if (!created.IsSuccess)
         {
             notes.Waiting[container.Name] = new WaitingReason("CreateContainerError", created.Error.Message);
-            _parts.Events.Warning(pod, "Failed", "Error: " + created.Error.Message);
+            ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + created.Error.Message);
             notes.SyncWithin(RuntimeRetry);
             return;
         }
-        _parts.Events.Normal(pod, "Created", "Created container: " + container.Name);
+        ContainerEvent(pod, container.Name, "Normal", "Created", "Created container: " + container.Name);
         var started = await _cri.StartContainerAsync(created.Value, ct).ConfigureAwait(false);
         if (!started.IsSuccess)
         {
             // The runtime marks the container exited (StartError): the restart policy and back-off take it from here.
-            _parts.Events.Warning(pod, "Failed", "Error: " + started.Error.Message);
+            ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + started.Error.Message);
             notes.SyncWithin(TimeSpan.Zero);
             return;
         }
-        _parts.Events.Normal(pod, "Started", "Started container " + container.Name);
+        ContainerEvent(pod, container.Name, "Normal", "Started", "Started container " + container.Name);
         PodWorkerLog.ContainerStarted(_logger, pod.Metadata.Name, container.Name, created.Value, restartCount);
+        if (container.Lifecycle?.PostStart is not null && _parts.PostStart is { } postStart
+            && await postStart(target.Context, container, created.Value, ct).ConfigureAwait(false) is { } hookError)
+        {
+            // The hook runner recorded FailedPostStartHook; the container goes, and its restart follows the policy.
+            notes.Waiting[container.Name] = new WaitingReason("PostStartHookError", hookError);
+            await StopContainerAsync(target.Context, container: null, created.Value, GracePeriod(pod), ct).ConfigureAwait(false);
+            notes.SyncWithin(TimeSpan.Zero);
+            return;
+        }
         _parts.Probes.Watch(new ProbeTarget(target.Context, container, created.Value, Now));
     }
 
@@ -201,4 +214,17 @@ internal sealed partial class PodSync
             }
         }
     }
+
+    /// <summary>
+    /// An event about one container of the pod. Upstream also names the container with the
+    /// involvedObject's fieldPath (<c>spec.containers{name}</c>, <c>spec.initContainers{name}</c>);
+    /// <see cref="ContainerFieldPath"/> computes it for when EventRecorder takes one.
+    /// </summary>
+    private void ContainerEvent(V1Pod pod, string container, string type, string reason, string message) =>
+        _parts.Events.Record(pod, type, reason, message);
+
+    internal static string ContainerFieldPath(V1Pod pod, string container) =>
+        (pod.Spec?.InitContainers ?? []).Any(c => c.Name == container)
+            ? $"spec.initContainers{{{container}}}"
+            : $"spec.containers{{{container}}}";
 }

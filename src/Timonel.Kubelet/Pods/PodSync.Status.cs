@@ -42,6 +42,7 @@ internal sealed partial class PodSync
         {
             worker.LastWrittenStatus = json;
             worker.LastWrittenVersion = result.Value?.Metadata?.ResourceVersion;
+            PodWorkerLog.StatusWritten(_logger, pod.Metadata.Name, status.Phase, worker.LastWrittenVersion);
             return;
         }
         if (result.IsNotFound)

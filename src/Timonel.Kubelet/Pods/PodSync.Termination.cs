@@ -23,7 +23,7 @@ internal sealed partial class PodSync
             var spec = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).FirstOrDefault(c => c.Name == instance.Name);
             if (!removedFromApi)
             {
-                _parts.Events.Normal(pod, "Killing", "Stopping container " + instance.Name);
+                ContainerEvent(pod, instance.Name, "Normal", "Killing", "Stopping container " + instance.Name);
             }
             await StopContainerAsync(context, spec, instance.Id, grace, ct).ConfigureAwait(false);
         })).ConfigureAwait(false);

@@ -76,6 +76,11 @@ internal sealed partial class PodSync
         var before = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime);
         if (before.Phase is not ("Succeeded" or "Failed"))
         {
+            if (pod.Status?.ContainerStatuses is null)
+            {
+                // First sight of the pod: report it (Pending, ContainerCreating) before the slow part (sandbox, pulls).
+                await WriteStatusAsync(worker, pod, before, notes, ct).ConfigureAwait(false);
+            }
             await RunPodAsync(pod, view, notes, ct).ConfigureAwait(false);
             view = await ReadAsync(pod, ct).ConfigureAwait(false);
             if (view is null)

@@ -31,6 +31,9 @@ internal static partial class PodWorkerLog
     [LoggerMessage(EventId = 6108, Level = LogLevel.Information, Message = "pod {Pod}: started container {Container} ({Id}, restart {RestartCount})")]
     public static partial void ContainerStarted(ILogger logger, string pod, string container, string id, int restartCount);
 
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Debug, Message = "pod {Pod}: status written (phase {Phase}, revision {Revision})")]
+    public static partial void StatusWritten(ILogger logger, string pod, string phase, string? revision);
+
     [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "pod {Pod}: delete after termination failed: {Error}")]
     public static partial void DeleteFailed(ILogger logger, string pod, string error);
 }

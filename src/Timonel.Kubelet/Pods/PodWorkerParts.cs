@@ -11,8 +11,17 @@ namespace Timonel.Kubelet.Pods;
 public delegate Task PreStopRunner(PodContext pod, V1Container container, string containerId, TimeSpan gracePeriod, CancellationToken ct);
 
 /// <summary>
+/// Runs a container's postStart hook right after the container started. Returns null when the
+/// hook succeeded (or there is none), else the failure message: the worker then stops the
+/// container, reports it waiting with reason <c>PostStartHookError</c> and this message, and the
+/// restart policy decides what follows.
+/// </summary>
+public delegate Task<string?> PostStartRunner(PodContext pod, V1Container container, string containerId, CancellationToken ct);
+
+/// <summary>
 /// The parts the pod worker drives, each behind its seam (PodSeams.cs). The agent builds the real
-/// ones; tests may pass simple ones. <paramref name="PreStop"/> null: preStop hooks are skipped.
+/// ones; tests may pass simple ones. <paramref name="PreStop"/> or <paramref name="PostStart"/>
+/// null: those hooks are skipped.
 /// </summary>
 public sealed record PodWorkerParts(
     IContainerEnvironmentBuilder Environment,
@@ -22,7 +31,8 @@ public sealed record PodWorkerParts(
     IContainerRuntimeSettings RuntimeSettings,
     IObjectSource Objects,
     EventRecorder Events,
-    PreStopRunner? PreStop = null);
+    PreStopRunner? PreStop = null,
+    PostStartRunner? PostStart = null);
 
 /// <summary>What the pod worker needs to know about its node.</summary>
 public sealed record PodWorkerOptions

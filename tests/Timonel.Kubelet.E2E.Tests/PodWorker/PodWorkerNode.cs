@@ -17,7 +17,7 @@ namespace Timonel.Kubelet.E2E.Tests.PodWorker;
 /// a new instance started (an agent restart). Disposal removes pods, containerd, the server, the
 /// shared directories and the /timonel/&lt;node&gt; cgroup tree, every step even if one fails.
 /// </summary>
-public sealed class PodWorkerNode : IAsyncLifetime
+public class PodWorkerNode : IAsyncLifetime
 {
     private readonly StringBuilder _log = new();
     private CancellationTokenSource? _stop;
@@ -73,14 +73,28 @@ public sealed class PodWorkerNode : IAsyncLifetime
     /// <summary>Starts a new <see cref="PodWorkers"/> instance (the agent process starting).</summary>
     public void StartWorkers()
     {
-        Probes = new ScriptedProbes();
-        var parts = new PodWorkerParts(new LiteralEnvironment(), Volumes, new PresentImages(Node.Cri), Probes,
-            new PlainRuntimeSettings(), new NoObjects(), _events!);
+        var trigger = new DeferredPodSyncTrigger();
+        var parts = CreateParts(_events!, trigger);
         var options = new PodWorkerOptions { NodeName = NodeName, HostIp = HostIp, PodLogRoot = LogRoot };
         Workers = new PodWorkers(Api, Node.Cri, parts, options, new ListLoggerFactory(_log));
+        trigger.Target = Workers;
         _stop = new CancellationTokenSource();
         _run = Workers.RunAsync(_stop.Token);
     }
+
+    /// <summary>
+    /// The seams each new workers instance gets: scripted probes and exec-only hooks. A derived
+    /// fixture may give real ones; <paramref name="trigger"/> reaches the workers once they exist.
+    /// </summary>
+    protected virtual PodWorkerParts CreateParts(EventRecorder events, IPodSyncTrigger trigger)
+    {
+        Probes = new ScriptedProbes();
+        return new PodWorkerParts(new LiteralEnvironment(), Volumes, new PresentImages(Node.Cri), Probes,
+            new PlainRuntimeSettings(), new NoObjects(), events, ExecHooks.PreStop(Node.Cri), ExecHooks.PostStart(Node.Cri));
+    }
+
+    /// <summary>Called after a workers instance stopped, to release what <see cref="CreateParts"/> made.</summary>
+    protected virtual ValueTask ReleasePartsAsync() => ValueTask.CompletedTask;
 
     /// <summary>Stops the workers (the agent process stopping); containers keep running.</summary>
     public async Task StopWorkersAsync()
@@ -93,6 +107,7 @@ public sealed class PodWorkerNode : IAsyncLifetime
         await _run!;
         _stop.Dispose();
         _stop = null;
+        await ReleasePartsAsync();
     }
 
     public async Task DisposeAsync()
@@ -153,7 +168,7 @@ public sealed class PodWorkerNode : IAsyncLifetime
         public void AddProvider(ILoggerProvider provider) { }
         public void Dispose() { }
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Debug;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {

@@ -139,8 +139,12 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
     public async Task Deleting_a_pod_sends_SIGTERM_first_and_then_removes_its_containers_and_the_pod_object()
     {
         var spec = Pod("graceful", Container("trap", ProjectImages.Busybox, command: ["sh", "-c",
-            "trap 'echo TERM > /shared/signal; exit 0' TERM; echo up > /shared/signal; while true; do sleep 0.2; done"]));
+            "trap 'echo TERM >> /shared/signal; exit 0' TERM; echo up >> /shared/signal; while true; do sleep 0.2; done"]));
         spec.Spec.TerminationGracePeriodSeconds = 30;
+        spec.Spec.Containers[0].Lifecycle = new V1Lifecycle
+        {
+            PreStop = new V1LifecycleHandler { Exec = new V1ExecAction { Command = ["sh", "-c", "echo preStop >> /shared/signal"] } },
+        };
         var pod = await CreateAsync(spec);
         var running = await WaitPodAsync(pod, p => p.Status?.Phase == "Running", "Running");
         var containerId = running.Status.ContainerStatuses.Single().ContainerID["containerd://".Length..];
@@ -148,7 +152,8 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
         (await Api.DeleteAsync<V1Pod>("default", "graceful")).EnsureOk();
         await WaitGoneAsync(pod);
 
-        Assert.Equal("TERM\n", await File.ReadAllTextAsync(Path.Combine(fixture.Volumes.DirectoryOf("graceful"), "signal")));
+        // preStop first, then SIGTERM, which the shell's trap saw (no SIGKILL before it).
+        Assert.Equal("up\npreStop\nTERM\n", await File.ReadAllTextAsync(Path.Combine(fixture.Volumes.DirectoryOf("graceful"), "signal")));
         var gone = await fixture.Node.Cri.ContainerStatusAsync(containerId);
         Assert.Equal(Cri.CriErrorKind.NotFound, gone.Error?.Kind);
         var sandboxes = (await fixture.Node.Cri.ListPodSandboxAsync(new PodSandboxFilter { LabelSelector = { ["io.kubernetes.pod.uid"] = pod.Metadata.Uid } })).GetValueOrThrow();
@@ -173,6 +178,28 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
         Assert.NotNull(status.LastState.Terminated);
         var events = (await Api.ListAsync<Corev1Event>("default", new ListOptions { FieldSelector = "involvedObject.name=live" })).Require().Items;
         Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Container app failed liveness probe, will be restarted");
+
+        await DeleteAndWaitGoneAsync(pod);
+    }
+
+    [Fact]
+    public async Task A_failing_postStart_hook_stops_the_container_and_reports_PostStartHookError()
+    {
+        var spec = Pod("poststart", Container("app", ProjectImages.Busybox, command: ["sleep", "3600"]));
+        spec.Spec.TerminationGracePeriodSeconds = 2;
+        spec.Spec.Containers[0].Lifecycle = new V1Lifecycle
+        {
+            PostStart = new V1LifecycleHandler { Exec = new V1ExecAction { Command = ["sh", "-c", "exit 7"] } },
+        };
+        var pod = await CreateAsync(spec);
+
+        var failed = await WaitPodAsync(pod, p => State(p, "app")?.Waiting?.Reason == "PostStartHookError", "PostStartHookError");
+        var status = failed.Status.ContainerStatuses.Single();
+        Assert.Equal("exec hook exited 7", status.State.Waiting.Message);
+        Assert.NotNull(status.LastState.Terminated);
+        Assert.False(status.Ready);
+        // The restart policy (Always) brings it back, and the hook fails it again: back-off follows.
+        await WaitPodAsync(pod, p => State(p, "app")?.Waiting?.Reason == "CrashLoopBackOff", "CrashLoopBackOff after repeated hook failures");
 
         await DeleteAndWaitGoneAsync(pod);
     }

@@ -104,3 +104,25 @@ internal sealed class NoObjects : IObjectSource
 
     public Task<V1Secret?> GetSecretAsync(string ns, string name, CancellationToken ct) => Task.FromResult<V1Secret?>(null);
 }
+
+/// <summary>Exec hooks only, run with CRI ExecSync: enough to see where the worker calls them.</summary>
+internal static class ExecHooks
+{
+    public static PreStopRunner PreStop(CriClient cri) => async (pod, container, id, grace, ct) =>
+    {
+        if (container.Lifecycle?.PreStop?.Exec?.Command is { } command)
+        {
+            await cri.ExecSyncAsync(id, command, grace, ct);
+        }
+    };
+
+    public static PostStartRunner PostStart(CriClient cri) => async (pod, container, id, ct) =>
+    {
+        if (container.Lifecycle?.PostStart?.Exec?.Command is not { } command)
+        {
+            return null;
+        }
+        var result = await cri.ExecSyncAsync(id, command, TimeSpan.FromSeconds(30), ct);
+        return !result.IsSuccess ? result.Error.Message : result.Value.ExitCode == 0 ? null : $"exec hook exited {result.Value.ExitCode}";
+    };
+}

@@ -1,0 +1,195 @@
+using System.Text;
+using k8s.Models;
+using Timonel.Client.Api;
+using Timonel.Kubelet.Images;
+
+namespace Timonel.Kubelet.E2E.Tests.PodParts;
+
+/// <summary>
+/// Pods created through the API, run by <see cref="Pods.PodWorkers"/> with the real environment,
+/// volumes and runtime settings: what the container sees is read with CRI ExecSync, what the
+/// kubelet reports is read from the pod's status.
+/// </summary>
+public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClassFixture<RealPartsWorkerNode>
+{
+    private const string Ns = "default";
+    private ApiConnection Api => fixture.Api;
+
+    [Fact]
+    public async Task Env_and_volumes_reach_the_container_and_a_configmap_update_reaches_the_file()
+    {
+        (await Api.CreateAsync(new V1ConfigMap { Metadata = new() { Name = "pw-config", NamespaceProperty = Ns },
+            Data = new Dictionary<string, string> { ["MODE"] = "prod", ["color"] = "blue" } })).Require();
+        (await Api.CreateAsync(new V1Secret { Metadata = new() { Name = "pw-secret", NamespaceProperty = Ns },
+            Data = new Dictionary<string, byte[]> { ["token"] = Encoding.UTF8.GetBytes("t0ken") } })).Require();
+        var backend = (await Api.CreateAsync(new V1Service { Metadata = new() { Name = "pw-backend", NamespaceProperty = Ns },
+            Spec = new V1ServiceSpec { Ports = [new V1ServicePort { Name = "http", Port = 8080 }], Selector = new Dictionary<string, string> { ["app"] = "none" } } })).Require();
+        var container = Busybox("app", ["sleep", "3600"]);
+        container.Env =
+        [
+            new V1EnvVar { Name = "MODE", ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = "pw-config", Key = "MODE" } } },
+            new V1EnvVar { Name = "TOKEN", ValueFrom = new V1EnvVarSource { SecretKeyRef = new V1SecretKeySelector { Name = "pw-secret", Key = "token" } } },
+            new V1EnvVar { Name = "MY_NAME", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.name" } } },
+            new V1EnvVar { Name = "MY_NODE", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "spec.nodeName" } } },
+            new V1EnvVar { Name = "MY_IP", ValueFrom = new V1EnvVarSource { FieldRef = new V1ObjectFieldSelector { FieldPath = "status.podIP" } } },
+            new V1EnvVar { Name = "SUMMARY", Value = "$(MY_NAME)@$(MY_NODE):$(MODE)" },
+        ];
+        container.VolumeMounts =
+        [
+            new V1VolumeMount { Name = "cfg", MountPath = "/etc/cfg" },
+            new V1VolumeMount { Name = "sec", MountPath = "/etc/sec" },
+            new V1VolumeMount { Name = "info", MountPath = "/etc/info" },
+        ];
+        var spec = Pod("pw-envvol", container);
+        spec.Metadata.Labels = new Dictionary<string, string> { ["app"] = "pw", ["rev"] = "1" };
+        spec.Spec.Volumes =
+        [
+            new V1Volume { Name = "cfg", ConfigMap = new V1ConfigMapVolumeSource { Name = "pw-config" } },
+            new V1Volume { Name = "sec", Secret = new V1SecretVolumeSource { SecretName = "pw-secret" } },
+            new V1Volume { Name = "info", DownwardAPI = new V1DownwardAPIVolumeSource { Items =
+            [
+                new V1DownwardAPIVolumeFile { Path = "labels", FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.labels" } },
+                new V1DownwardAPIVolumeFile { Path = "uid", FieldRef = new V1ObjectFieldSelector { FieldPath = "metadata.uid" } },
+            ] } },
+        ];
+        var pod = await CreateAsync(spec);
+        var running = await WaitPodAsync(pod, p => p.Status?.Phase == "Running", "Running");
+        var id = ContainerId(running, "app");
+
+        var env = (await ExecAsync(id, "env")).Split('\n').Where(l => l.Contains('=', StringComparison.Ordinal))
+            .Select(l => l.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal("prod", env["MODE"]);
+        Assert.Equal("t0ken", env["TOKEN"]);
+        Assert.Equal(running.Status.PodIP, env["MY_IP"]);
+        Assert.Equal($"pw-envvol@{fixture.NodeName}:prod", env["SUMMARY"]);
+        // Service links: the Service's cluster IP as the API server allocated it.
+        Assert.False(string.IsNullOrEmpty(backend.Spec.ClusterIP));
+        Assert.Equal(backend.Spec.ClusterIP, env["PW_BACKEND_SERVICE_HOST"]);
+        Assert.Equal("8080", env["PW_BACKEND_SERVICE_PORT_HTTP"]);
+        Assert.Equal($"tcp://{backend.Spec.ClusterIP}:8080", env["PW_BACKEND_PORT"]);
+        Assert.Equal("blue", await ExecAsync(id, "cat", "/etc/cfg/color"));
+        Assert.Equal("t0ken", await ExecAsync(id, "cat", "/etc/sec/token"));
+        Assert.Equal("app=\"pw\"\nrev=\"1\"", await ExecAsync(id, "cat", "/etc/info/labels"));
+        Assert.Equal(pod.Metadata.Uid, await ExecAsync(id, "cat", "/etc/info/uid"));
+
+        var cm = (await Api.GetAsync<V1ConfigMap>(Ns, "pw-config")).Require();
+        cm.Data["color"] = "green";
+        (await Api.UpdateAsync(cm)).Require();
+        await Run.UntilAsync(async () => await ExecAsync(id, "cat", "/etc/cfg/color") == "green" ? "" : null,
+            "the ConfigMap update to reach the mounted file");
+        var after = (await Api.GetAsync<V1Pod>(Ns, pod.Metadata.Name)).Require();
+        Assert.Equal(0, after.Status.ContainerStatuses.Single().RestartCount);
+        Assert.Equal(id, ContainerId(after, "app"));
+
+        await DeleteAndWaitGoneAsync(pod);
+        Assert.False(Directory.Exists(Path.Combine(fixture.PodsDir, pod.Metadata.Uid)));
+    }
+
+    [Fact]
+    public async Task A_missing_configmap_is_CreateContainerConfigError_and_a_missing_volume_source_keeps_the_pod_creating()
+    {
+        var envPodSpec = Pod("pw-noenv", Busybox("app", ["sleep", "3600"]));
+        envPodSpec.Spec.Containers[0].Env = [new V1EnvVar { Name = "X", ValueFrom = new V1EnvVarSource { ConfigMapKeyRef = new V1ConfigMapKeySelector { Name = "absent", Key = "k" } } }];
+        var envPod = await CreateAsync(envPodSpec);
+        var waiting = await WaitPodAsync(envPod, p => State(p, "app")?.Waiting?.Reason == "CreateContainerConfigError", "CreateContainerConfigError");
+        Assert.Equal("configmap \"absent\" not found", State(waiting, "app")!.Waiting.Message);
+
+        var volPodSpec = Pod("pw-novol", Busybox("app", ["sleep", "3600"]));
+        volPodSpec.Spec.Volumes = [new V1Volume { Name = "s", Secret = new V1SecretVolumeSource { SecretName = "absent" } }];
+        volPodSpec.Spec.Containers[0].VolumeMounts = [new V1VolumeMount { Name = "s", MountPath = "/s" }];
+        var volPod = await CreateAsync(volPodSpec);
+        var events = await Run.UntilAsync(async () =>
+        {
+            var list = (await Api.ListAsync<Corev1Event>(Ns, new ListOptions { FieldSelector = "involvedObject.name=pw-novol" })).Require().Items;
+            return list.FirstOrDefault(e => e.Reason == "FailedMount");
+        }, "a FailedMount event");
+        Assert.Equal("MountVolume.SetUp failed for volume \"s\" : secret \"absent\" not found", events.Message);
+        var pending = (await Api.GetAsync<V1Pod>(Ns, "pw-novol")).Require();
+        Assert.NotEqual("Running", pending.Status?.Phase);
+
+        // Creating the Secret lets the next sync set the volume up and start the container.
+        (await Api.CreateAsync(new V1Secret { Metadata = new() { Name = "absent", NamespaceProperty = Ns },
+            Data = new Dictionary<string, byte[]> { ["k"] = Encoding.UTF8.GetBytes("v") } })).Require();
+        var started = await WaitPodAsync(volPod, p => p.Status?.Phase == "Running", "Running once the Secret exists");
+        Assert.Equal("v", await ExecAsync(ContainerId(started, "app"), "cat", "/s/k"));
+
+        await DeleteAndWaitGoneAsync(envPod);
+        await DeleteAndWaitGoneAsync(volPod);
+    }
+
+    [Fact]
+    public async Task RunAsUser_is_the_process_uid_and_a_memory_hog_is_OOMKilled()
+    {
+        var idSpec = Pod("pw-uid", Busybox("app", ["sleep", "3600"]));
+        idSpec.Spec.SecurityContext = new V1PodSecurityContext { RunAsUser = 4321, RunAsGroup = 1234 };
+        var idPod = await CreateAsync(idSpec);
+        var running = await WaitPodAsync(idPod, p => p.Status?.Phase == "Running", "Running");
+        Assert.Equal("4321\n1234\n", await ExecAsync(ContainerId(running, "app"), "sh", "-c", "id -u; id -g"));
+
+        // busybox tail keeps the current line in memory; /dev/zero has no newline.
+        var hog = Busybox("hog", ["tail", "/dev/zero"]);
+        hog.Resources = new V1ResourceRequirements
+        {
+            Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("32Mi"), ["cpu"] = new("250m") },
+        };
+        var hogSpec = Pod("pw-hog", hog);
+        hogSpec.Spec.RestartPolicy = "Never";
+        var hogPod = await CreateAsync(hogSpec);
+        var failed = await WaitPodAsync(hogPod, p => p.Status?.Phase == "Failed", "Failed");
+        var terminated = failed.Status.ContainerStatuses.Single().State.Terminated;
+        Assert.Equal("OOMKilled", terminated.Reason);
+        Assert.Equal(137, terminated.ExitCode);
+        Assert.Equal("Guaranteed", failed.Status.QosClass);
+
+        await DeleteAndWaitGoneAsync(idPod);
+        await DeleteAndWaitGoneAsync(hogPod);
+    }
+
+    private static V1Pod Pod(string name, V1Container container) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },
+        Spec = new V1PodSpec { Containers = [container], TerminationGracePeriodSeconds = 2 },
+    };
+
+    private static V1Container Busybox(string name, List<string> command) =>
+        new() { Name = name, Image = ProjectImages.Busybox, ImagePullPolicy = "Never", Command = command };
+
+    private async Task<V1Pod> CreateAsync(V1Pod pod)
+    {
+        pod.Spec.NodeName = fixture.NodeName;
+        return (await Api.CreateAsync(pod)).Require();
+    }
+
+    private static V1ContainerState? State(V1Pod pod, string container) =>
+        pod.Status?.ContainerStatuses?.FirstOrDefault(c => c.Name == container)?.State;
+
+    private static string ContainerId(V1Pod pod, string container) =>
+        pod.Status.ContainerStatuses.Single(c => c.Name == container).ContainerID["containerd://".Length..];
+
+    private async Task<string> ExecAsync(string id, params string[] command)
+    {
+        var result = (await fixture.Node.Cri.ExecSyncAsync(id, command, TimeSpan.FromSeconds(30))).GetValueOrThrow();
+        Assert.True(result.ExitCode == 0, $"{string.Join(' ', command)}: exit {result.ExitCode}: {result.StderrText}");
+        return result.StdoutText;
+    }
+
+    private async Task<V1Pod> WaitPodAsync(V1Pod pod, Func<V1Pod, bool> condition, string what, int seconds = 60)
+    {
+        V1Pod? last = null;
+        return await Run.UntilAsync(async () =>
+        {
+            var got = await Api.GetAsync<V1Pod>(Ns, pod.Metadata.Name);
+            last = got.Value;
+            return got.Ok && got.Value!.Metadata.Uid == pod.Metadata.Uid && condition(got.Value) ? got.Value : null;
+        }, $"{pod.Metadata.Name}: {what}", seconds, () => Task.FromResult(
+            $"last status: {(last?.Status is null ? "none" : k8s.KubernetesJson.Serialize(last.Status))}"));
+    }
+
+    private async Task DeleteAndWaitGoneAsync(V1Pod pod)
+    {
+        var deleted = await Api.DeleteAsync<V1Pod>(Ns, pod.Metadata.Name);
+        Assert.True(deleted.Ok || deleted.IsNotFound, deleted.ToString());
+        await Run.UntilAsync(async () => (await Api.GetAsync<V1Pod>(Ns, pod.Metadata.Name)).IsNotFound ? "" : null,
+            $"{pod.Metadata.Name} to be deleted", 60);
+    }
+}

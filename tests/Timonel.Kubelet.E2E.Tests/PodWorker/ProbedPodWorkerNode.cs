@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Timonel.Client.Events;
+using Timonel.Kubelet.Pods;
+using Timonel.Kubelet.Probes;
+
+namespace Timonel.Kubelet.E2E.Tests.PodWorker;
+
+/// <summary>
+/// A <see cref="PodWorkerNode"/> whose workers get the real probes and lifecycle hooks
+/// (<see cref="NodeProbes"/>), as the agent wires them. The probes run in the test process, outside
+/// the node's network namespace, so these tests use exec probes and hooks (through containerd).
+/// </summary>
+public sealed class ProbedPodWorkerNode : PodWorkerNode
+{
+    private NodeProbes? _probes;
+
+    protected override PodWorkerParts CreateParts(EventRecorder events, IPodSyncTrigger trigger)
+    {
+        _probes = new NodeProbes(Node.Cri, events, trigger, TimeProvider.System, NullLoggerFactory.Instance);
+        return base.CreateParts(events, trigger) with
+        {
+            Probes = _probes.Probes,
+            PreStop = _probes.Hooks.RunPreStopAsync,
+            PostStart = _probes.Hooks.RunPostStartAsync,
+        };
+    }
+
+    protected override async ValueTask ReleasePartsAsync()
+    {
+        if (_probes is not null)
+        {
+            await _probes.DisposeAsync();
+            _probes = null;
+        }
+    }
+}
