@@ -68,6 +68,27 @@ public sealed class CriLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Tail_of_a_large_file_starts_near_its_end()
+    {
+        // 20,000 lines (over a megabyte), the last one split in three partial records.
+        var records = Enumerable.Range(0, 20_000).Select(i => $"2026-11-27T19:00:00.{i:D9}Z stdout F line-{i:D5} {new string('x', 40)}").ToList();
+        records.AddRange(["2026-11-27T19:00:01Z stdout P split-", "2026-11-27T19:00:01Z stderr F interleaved", "2026-11-27T19:00:01Z stdout P in-", "2026-11-27T19:00:01Z stdout F three"]);
+        var path = await WriteLogAsync([.. records]);
+        await File.AppendAllTextAsync(path, "2026-11-27T19:00:02Z stdout F not yet ended"); // no newline: still being written
+
+        await using (var file = File.OpenRead(path))
+        {
+            var offset = await TailOffset.FindAsync(file, 3, CancellationToken.None);
+            Assert.InRange(offset, file.Length - 1_000, file.Length);
+            Assert.Equal(0, await TailOffset.FindAsync(file, 1_000_000, CancellationToken.None));
+        }
+        var x = new string('x', 40);
+        Assert.Equal($"line-19999 {x}\ninterleaved\nsplit-in-three\n", await ReadAsync(path, new LogOptions(TailLines: 3)));
+        Assert.Equal("", await ReadAsync(path, new LogOptions(TailLines: 0)));
+        Assert.Equal(20_002, (await ReadAsync(path, new LogOptions(TailLines: 1_000_000))).Count(c => c == '\n'));
+    }
+
+    [Fact]
     public async Task Follow_reads_what_is_appended_and_ends_once_the_container_stopped()
     {
         var path = await WriteLogAsync("2026-11-27T19:00:01Z stdout F first");
