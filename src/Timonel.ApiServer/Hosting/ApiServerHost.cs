@@ -51,18 +51,21 @@ public sealed class ApiServerHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024 + 4096;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(options.BindAddress, options.Port, listen =>
+            foreach (var address in options.ExtraBindAddresses.Prepend(options.BindAddress).Distinct())
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                kestrel.Listen(address, options.Port, listen =>
                 {
-                    ServerCertificate = credentials.Certificates.Serving,
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    // Client certificates are checked against the cluster CA by the authenticator.
-                    ClientCertificateValidation = (_, _, _) => true,
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = credentials.Certificates.Serving,
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        // Client certificates are checked against the cluster CA by the authenticator.
+                        ClientCertificateValidation = (_, _, _) => true,
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    });
                 });
-            });
+            }
         });
         var tables = new TableWriter(options.Time);
         builder.Services.AddSingleton(api);

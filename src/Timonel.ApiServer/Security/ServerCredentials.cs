@@ -40,6 +40,7 @@ public sealed class ServerCredentials
         var sans = new List<string> { "127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", options.ServiceCidr.At(1).ToString() };
         var bind = options.BindAddress.ToString();
         if (bind is not ("0.0.0.0" or "::")) sans.Add(bind);
+        sans.AddRange(options.ExtraBindAddresses.Select(a => a.ToString()));
         sans.AddRange(options.ExtraSans);
         var certs = ClusterCertificates.LoadOrCreate(Path.Combine(serverDir, "tls"), sans.Distinct().ToList());
         var adminToken = ReadOrCreateSecret(Path.Combine(serverDir, "admin.token"));

@@ -31,12 +31,19 @@ public sealed class AgentContainerd(ContainerdOptions options, ILoggerFactory lo
         await StartSupervisedAsync(ct);
     }
 
-    /// <summary>Polls a reused containerd; starts a supervised one if it stops answering. Returns at once when supervised.</summary>
+    /// <summary>
+    /// Until cancelled: polls a reused containerd and starts a supervised one if it stops
+    /// answering (a supervised one is watched by its supervisor).
+    /// </summary>
     public async Task WatchAsync(CancellationToken ct)
     {
         var misses = 0;
-        while (_supervisor is null && !ct.IsCancellationRequested)
+        while (!ct.IsCancellationRequested)
         {
+            if (_supervisor is not null)
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
             await Task.Delay(TimeSpan.FromSeconds(5), ct);
             misses = await AnswersAsync(ct) ? 0 : misses + 1;
             if (misses >= 3)
