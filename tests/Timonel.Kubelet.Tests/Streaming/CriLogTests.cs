@@ -1,7 +1,7 @@
 using System.Text;
 using Timonel.Kubelet.Streaming;
 
-namespace Timonel.Kubelet.E2E.Tests.Streaming;
+namespace Timonel.Kubelet.Tests.Streaming;
 
 /// <summary>The CRI log format and what a log request makes of it (no containerd needed).</summary>
 public sealed class CriLogTests : IDisposable
