@@ -41,6 +41,7 @@ internal static partial class NetnsSockets
         },
     });
 
+    /// <summary>A TCP socket in <paramref name="netns"/>, not yet connected.</summary>
     internal static Socket CreateInside(string netns)
     {
         using var target = File.OpenHandle("/var/run/netns/" + netns);
