@@ -14,7 +14,7 @@ namespace Timonel.ApiServer.Hosting;
 /// then goes to discovery, OpenAPI or the resource handler.
 /// </summary>
 public sealed class ApiRouter(ApiContext api, Authenticator authenticator, ResourceHandler resources,
-    DiscoveryDocuments discovery, OpenApiDocuments openApi, Func<bool> isReady, string caPem)
+    DiscoveryDocuments discovery, OpenApiDocuments openApi, Func<bool> isReady, ClusterCertificates certificates)
 {
     public async Task HandleAsync(HttpContext context)
     {
@@ -29,7 +29,7 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
         {
             // The cluster CA, public, so joining agents can check it against their token's hash.
             context.Response.ContentType = "application/x-pem-file";
-            await context.Response.WriteAsync(caPem, context.RequestAborted);
+            await context.Response.WriteAsync(certificates.CaPem, context.RequestAborted);
             return;
         }
         if (path == "/version" || path == "/version/")
@@ -44,6 +44,11 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
             return;
         }
         context.Items[typeof(UserInfo)] = user;
+        if (path == NodeCredentials.Path)
+        {
+            await NodeCredentials.HandleAsync(context, user, certificates);
+            return;
+        }
         await RouteAsync(context, segments);
     }
 

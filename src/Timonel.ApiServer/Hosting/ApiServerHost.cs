@@ -51,29 +51,36 @@ public sealed class ApiServerHost : IAsyncDisposable
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = 3 * 1024 * 1024 + 4096;
             kestrel.Limits.Http2.MaxStreamsPerConnection = 1000;
-            kestrel.Listen(options.BindAddress, options.Port, listen =>
+            foreach (var address in options.ExtraBindAddresses.Prepend(options.BindAddress).Distinct())
             {
-                listen.Protocols = HttpProtocols.Http1AndHttp2;
-                listen.UseHttps(new HttpsConnectionAdapterOptions
+                kestrel.Listen(address, options.Port, listen =>
                 {
-                    ServerCertificate = credentials.Certificates.Serving,
-                    ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                    // Client certificates are checked against the cluster CA by the authenticator.
-                    ClientCertificateValidation = (_, _, _) => true,
-                    SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificate = credentials.Certificates.Serving,
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                        // Client certificates are checked against the cluster CA by the authenticator.
+                        ClientCertificateValidation = (_, _, _) => true,
+                        SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    });
                 });
-            });
+            }
         });
         var tables = new TableWriter(options.Time);
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
         builder.Services.AddSingleton(new OpenApiDocuments(registry));
         builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
-        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated()));
+        var kubelets = new Proxy.KubeletConnections(credentials.KubeletClient, credentials.Certificates.Ca);
+        builder.Services.AddSingleton(kubelets);
+        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets)));
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
-            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates.CaPem));
+            sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates));
         var app = builder.Build();
         var router = app.Services.GetRequiredService<ApiRouter>();
+        // pods/exec upgrades to a WebSocket (HTTP/1.1), relayed to the pod's agent.
+        app.UseWebSockets();
         app.Run(router.HandleAsync);
         await app.StartAsync(ct);
         return new ApiServerHost(app, credentials, api);

@@ -8,6 +8,11 @@ public sealed record ApiServerOptions
     /// <summary>The server's own folder: TLS material, tokens, kubeconfig.</summary>
     public required string DataDir { get; init; }
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+    /// <summary>
+    /// More addresses to listen on (same port), e.g. the host side of a node's veth, so agents in
+    /// network namespaces reach the server without it listening on every address of the host.
+    /// </summary>
+    public IReadOnlyList<IPAddress> ExtraBindAddresses { get; init; } = [];
     public int Port { get; init; } = 6443;
     /// <summary>Where Services get their ClusterIPs; the first address is the `kubernetes` Service.</summary>
     public IpRange ServiceCidr { get; init; } = IpRange.Parse("10.43.0.0/16");

@@ -11,6 +11,13 @@ public sealed partial class ResourceHandler
 {
     private async Task GetAsync(HttpContext context, RequestInfo request)
     {
+        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource is "log" or "exec")
+        {
+            await (request.Subresource == "log"
+                ? podStreams.LogsAsync(context, request.Namespace!, request.Name!)
+                : podStreams.ExecAsync(context, request.Namespace!, request.Name!));
+            return;
+        }
         if (request.Subresource is "log" or "exec" or "attach" or "portforward" or "proxy" or "eviction" or "binding")
         {
             await Responses.WriteErrorAsync(context, new ApiError(503, "ServiceUnavailable", $"the {request.Subresource} subresource needs a node agent, which is not connected"));

@@ -145,6 +145,12 @@ public sealed partial class ResourceHandler
             await Binding.BindAsync(context, api, request);
             return;
         }
+        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource == "exec")
+        {
+            // kubectl and client-go may POST the exec upgrade (the SPDY-era verb).
+            await podStreams.ExecAsync(context, request.Namespace!, request.Name!);
+            return;
+        }
         await Responses.WriteErrorAsync(context, new ApiError(503, "ServiceUnavailable", $"the {request.Subresource} subresource needs a node agent, which is not connected"));
     }
 

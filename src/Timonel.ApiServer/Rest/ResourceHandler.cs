@@ -11,7 +11,8 @@ namespace Timonel.ApiServer.Rest;
 /// <see cref="Timonel.Api.Scheme.ResourceInfo"/> and strategy say what is particular.
 /// Split by verb over several files.
 /// </summary>
-public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer)
+/// <param name="podStreams">pods/log and pods/exec through the pod's node agent; null: answered 503.</param>
+public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer, Proxy.PodStreamProxy? podStreams = null)
 {
     public Task HandleAsync(HttpContext context, RequestInfo request) => request.Resource.IsVirtual
         ? Reviews.HandleAsync(context, request, authorizer)

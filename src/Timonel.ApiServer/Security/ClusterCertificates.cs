@@ -45,6 +45,10 @@ public sealed class ClusterCertificates
     public X509Certificate2 IssueClient(string user, IEnumerable<string> groups) =>
         Issue(Ca, user, groups, [], server: false);
 
+    /// <summary>A serving certificate signed by the cluster CA for the given DNS names and IP addresses.</summary>
+    public X509Certificate2 IssueServing(string commonName, IReadOnlyCollection<string> sanHosts) =>
+        Issue(Ca, commonName, null, sanHosts, server: true);
+
     /// <summary>True when <paramref name="cert"/> was issued by the cluster CA and is in date.</summary>
     public bool IsIssuedByCa(X509Certificate2 cert)
     {

@@ -14,12 +14,22 @@ public sealed class ServerCredentials
         Tokens = tokens;
         AdminToken = adminToken;
         KubeconfigPath = kubeconfigPath;
+        _kubeletClient = new(() => Proxy.KubeletClientCertificate.Issue(certificates));
     }
 
     public ClusterCertificates Certificates { get; }
     public TokenRegistry Tokens { get; }
     public string AdminToken { get; }
     public string KubeconfigPath { get; }
+
+    /// <summary>
+    /// The server's client certificate towards node agents (their port 10250): CN
+    /// kube-apiserver-kubelet-client, O system:masters, signed by the cluster CA. Issued in memory
+    /// once per process (agents trust the CA, not one certificate).
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2 KubeletClient => _kubeletClient.Value;
+
+    private readonly Lazy<System.Security.Cryptography.X509Certificates.X509Certificate2> _kubeletClient;
 
     /// <summary>The join token agents use (k3s format, with the CA hash); its secret authenticates them.</summary>
     public Api.Join.JoinToken JoinToken { get; private set; } = null!;
@@ -30,6 +40,7 @@ public sealed class ServerCredentials
         var sans = new List<string> { "127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", options.ServiceCidr.At(1).ToString() };
         var bind = options.BindAddress.ToString();
         if (bind is not ("0.0.0.0" or "::")) sans.Add(bind);
+        sans.AddRange(options.ExtraBindAddresses.Select(a => a.ToString()));
         sans.AddRange(options.ExtraSans);
         var certs = ClusterCertificates.LoadOrCreate(Path.Combine(serverDir, "tls"), sans.Distinct().ToList());
         var adminToken = ReadOrCreateSecret(Path.Combine(serverDir, "admin.token"));

@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
+using Timonel.Kubelet.Agent;
 using System.Runtime.InteropServices;
 using Timonel.Kubelet.Join;
 using Timonel.Kubelet.Simulated;
@@ -6,9 +8,9 @@ using Timonel.Kubelet.Simulated;
 namespace Timonel.Commands;
 
 /// <summary>
-/// `timonel agent`: a node. Today only simulated nodes exist (`--simulated --nodes N`, status
-/// only, for scale tests); the agent that runs real containers comes with the node agent issue.
-/// The agent trusts the server only once its CA matches the join token's hash.
+/// `timonel agent`: a node that runs real containers through containerd (<see cref="AgentHost"/>),
+/// or with `--simulated --nodes N` status-only nodes for scale tests. Either way the agent trusts
+/// the server only once its CA matches the join token's hash.
 /// </summary>
 internal static class AgentCommand
 {
@@ -26,18 +28,22 @@ internal static class AgentCommand
             MaxPods = flags.Int("max-pods", 110),
         };
         var leaseText = flags.String("lease-renew-interval", "10s");
+        var dataDir = DataDir.Resolve(flags);
+        var nodeName = flags.String("node-name");
+        var endpoint = flags.String("container-runtime-endpoint");
+        var nodeIpText = flags.String("node-ip");
         flags.EnsureAllUsed();
         if (server is null || token is null)
         {
             return CommandLine.Fail("agent needs --server URL and --token TOKEN (the server's DIR/server/token)");
         }
-        if (!simulated)
-        {
-            return CommandLine.Fail("the agent that runs real containers is not built yet; use --simulated --nodes N for simulated nodes");
-        }
         if (!Durations.TryParse(leaseText, out var leaseInterval))
         {
             return CommandLine.Fail($"--lease-renew-interval: \"{leaseText}\" is not a duration");
+        }
+        if (!simulated)
+        {
+            return await RunRealAsync(server, token, dataDir, nodeName, endpoint, nodeIpText, leaseInterval);
         }
         if (options.Nodes < 1)
         {
@@ -67,6 +73,70 @@ internal static class AgentCommand
             catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
             {
             }
+        }
+        return 0;
+    }
+
+    private static async Task<int> RunRealAsync(string server, string token, string dataDir, string? nodeName, string? endpoint, string? nodeIpText, TimeSpan leaseInterval)
+    {
+        if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme != "https")
+        {
+            return CommandLine.Fail($"--server: \"{server}\" is not an https:// URL");
+        }
+        IPAddress? nodeIp = null;
+        if (nodeIpText is not null && !IPAddress.TryParse(nodeIpText, out nodeIp))
+        {
+            return CommandLine.Fail($"--node-ip: \"{nodeIpText}\" is not an IP address");
+        }
+        string? socket = null;
+        if (endpoint is not null)
+        {
+            if (!endpoint.StartsWith("unix://", StringComparison.Ordinal))
+            {
+                return CommandLine.Fail($"--container-runtime-endpoint: \"{endpoint}\" is not unix:///path");
+            }
+            socket = endpoint["unix://".Length..];
+        }
+        var name = (nodeName ?? Environment.MachineName).ToLowerInvariant();
+        var agentDir = Path.Combine(dataDir, "agent");
+        Directory.CreateDirectory(agentDir);
+        using var agentLock = DataDirLock.TryAcquire(Path.Combine(agentDir, "lock"));
+        if (agentLock is null)
+        {
+            return CommandLine.Fail($"another timonel agent is already running on data dir {dataDir}");
+        }
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+        using var shutdown = new CancellationTokenSource();
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            shutdown.Cancel();
+            // Containers and containerd keep running; a stop that hangs must not keep the process.
+            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => Environment.Exit(0), TaskScheduler.Default);
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        var host = new AgentHost(new AgentOptions
+        {
+            Server = serverUri,
+            Token = token,
+            NodeName = name,
+            AgentDir = agentDir,
+            RuntimeSocket = socket,
+            NodeIp = nodeIp,
+            LeaseRenewInterval = leaseInterval,
+        }, loggers);
+        try
+        {
+            await host.RunAsync(shutdown.Token);
+        }
+        catch (AgentStartException e)
+        {
+            Console.Error.WriteLine($"timonel: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
+        {
         }
         return 0;
     }

@@ -10,7 +10,7 @@ internal static class CommandLine
           up          start a local cluster on this machine (embedded SQLite store), in the background
           down        stop what `up` started
           server      run the control plane (API server on HTTPS, controllers, scheduler)
-          agent       run a node (today: --simulated --nodes N, status-only nodes for scale tests)
+          agent       run a node: real containers through containerd (or --simulated --nodes N)
           kubeconfig  print the admin kubeconfig of a server's data dir
           image       load an image archive into the nodes (image import FILE.tar [--node NAME])
           store       inspect the state store (store status --data-dir DIR)

@@ -32,10 +32,22 @@ internal static class ServerCommand
         var disableScheduler = flags.Bool("disable-scheduler");
         var graceText = flags.String("node-monitor-grace-period", "50s");
         flags.EnsureAllUsed();
-        if (!IPAddress.TryParse(bind, out var bindAddress))
+        // A comma list: the first is the kubeconfig's address, the others are listened on too.
+        var binds = bind.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var bindAddresses = new List<IPAddress>();
+        foreach (var b in binds)
         {
-            return CommandLine.Fail($"--bind-address: \"{bind}\" is not an IP address");
+            if (!IPAddress.TryParse(b, out var parsed))
+            {
+                return CommandLine.Fail($"--bind-address: \"{b}\" is not an IP address");
+            }
+            bindAddresses.Add(parsed);
         }
+        if (bindAddresses.Count == 0)
+        {
+            return CommandLine.Fail("--bind-address needs an IP address");
+        }
+        var bindAddress = bindAddresses[0];
         ApiServerOptions options;
         try
         {
@@ -43,6 +55,7 @@ internal static class ServerCommand
             {
                 DataDir = dataDir,
                 BindAddress = bindAddress,
+                ExtraBindAddresses = bindAddresses.Skip(1).ToList(),
                 Port = port,
                 ClusterCidr = IpRange.Parse(clusterCidr),
                 ServiceCidr = IpRange.Parse(serviceCidr),

@@ -1,0 +1,41 @@
+using System.Net;
+
+namespace Timonel.Kubelet.Agent;
+
+/// <summary>Validated settings of `timonel agent` (a real node).</summary>
+public sealed record AgentOptions
+{
+    public required Uri Server { get; init; }
+
+    /// <summary>The join token (k3s format with the CA hash, or a bare secret).</summary>
+    public required string Token { get; init; }
+
+    public required string NodeName { get; init; }
+
+    /// <summary>The agent's own directory (<c>DATA/agent</c>): credentials/, containerd/, images/, pods/, logs/.</summary>
+    public required string AgentDir { get; init; }
+
+    /// <summary>An existing CRI socket (<c>--container-runtime-endpoint</c>); null: the agent runs its own containerd.</summary>
+    public string? RuntimeSocket { get; init; }
+
+    /// <summary>The node's InternalIP; null: the source address of the route to the server.</summary>
+    public IPAddress? NodeIp { get; init; }
+
+    /// <summary>Port of the agent's HTTPS endpoint (logs, exec), as the kubelet's 10250.</summary>
+    public int KubeletPort { get; init; } = 10250;
+
+    public int MaxPods { get; init; } = 110;
+
+    public TimeSpan LeaseRenewInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The full status is written at least this often (and at once when a condition changes).</summary>
+    public TimeSpan StatusInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public string CredentialsDir => Path.Combine(AgentDir, "credentials");
+    public string ContainerdDir => Path.Combine(AgentDir, "containerd");
+    public string PodsDir => Path.Combine(AgentDir, "pods");
+    public string LogsDir => Path.Combine(AgentDir, "logs");
+    public string CgroupRoot => "/timonel/" + NodeName;
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Timonel.Kubelet.Cri;
+using Timonel.Kubelet.Pods;
+
+namespace Timonel.Kubelet.Streaming;
+
+/// <summary>
+/// The agent's HTTPS endpoint (the kubelet's port 10250), which the API server calls for
+/// pods/log and pods/exec: <c>GET /containerLogs/{ns}/{pod}/{container}</c> and
+/// <c>/exec/{ns}/{pod}/{container}?command=..</c> (WebSocket). Only the API server's kubelet
+/// client (or system:masters) gets in; see <see cref="KubeletAuth"/>.
+/// </summary>
+public sealed class KubeletServer : IAsyncDisposable
+{
+    private readonly KubeletServerOptions _options;
+    private readonly KubeletAuth _auth;
+    private readonly KubeletEndpoints _endpoints;
+    private WebApplication? _app;
+
+    public KubeletServer(KubeletServerOptions options, IContainerLocator locator, CriClient cri, ILoggerFactory? loggers = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _auth = new KubeletAuth(options.ClientCa);
+        var logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<KubeletServer>();
+        _endpoints = new KubeletEndpoints(locator, cri, options.ConnectRuntime, new ContainerLogReader(time ?? TimeProvider.System), logger);
+    }
+
+    /// <summary>The port listened on (the chosen one when the options said 0); valid after <see cref="StartAsync"/>.</summary>
+    public int Port { get; private set; }
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(_options.BindAddress, _options.Port, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(https =>
+                {
+                    https.ServerCertificate = _options.ServingCertificate;
+                    // Checked by KubeletAuth, so a missing or foreign certificate is a 401, not a failed handshake.
+                    https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                    https.AllowAnyClientCertificate();
+                });
+            });
+        });
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.Run(HandleAsync);
+        await app.StartAsync(ct);
+        _app = app;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        Port = int.Parse(address[(address.LastIndexOf(':') + 1)..].TrimEnd('/'), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var (outcome, user) = _auth.Check(await context.Connection.GetClientCertificateAsync(context.RequestAborted));
+        if (outcome == KubeletAuth.Outcome.Unauthenticated)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 401, "Unauthorized");
+            return;
+        }
+        var segments = context.Request.Path.Value!.Trim('/').Split('/');
+        if (outcome == KubeletAuth.Outcome.Forbidden)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 403, $"Forbidden (user={user}, verb={(HttpMethods.IsGet(context.Request.Method) ? "get" : "create")}, resource=nodes, subresource(s)=[proxy])");
+            return;
+        }
+        switch (segments)
+        {
+            case ["containerLogs", var ns, var pod, var container] when HttpMethods.IsGet(context.Request.Method):
+                await _endpoints.LogsAsync(context, ns, pod, container);
+                break;
+            case ["exec", var ns, var pod, var container] when HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method):
+                await _endpoints.ExecAsync(context, ns, pod, container);
+                break;
+            case ["healthz"]:
+                await KubeletEndpoints.WriteTextAsync(context, 200, "ok");
+                break;
+            default:
+                await KubeletEndpoints.WriteTextAsync(context, 404, "404 page not found");
+                break;
+        }
+    }
+
+    public async Task StopAsync(CancellationToken ct)
+    {
+        if (_app is { } app) await app.StopAsync(ct);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.DisposeAsync();
+        }
+    }
+}
