@@ -1,6 +1,7 @@
 namespace Timonel.Api.Protobuf;
 
-// The review kinds kubectl posts as protobuf (`auth can-i`, `auth can-i --list`, `auth whoami`),
+// The review kinds kubectl posts as protobuf (`auth can-i`, `auth can-i --list`, `auth whoami`)
+// and TokenRequest (`create token`),
 // from authorization/v1 and authentication/v1 generated.proto at Kubernetes v1.35.
 // Syntax and flags: see ProtobufSchema.cs.
 internal static partial class ProtobufSchema
@@ -31,5 +32,11 @@ internal static partial class ProtobufSchema
         new("authentication.SelfSubjectReviewStatus", "1 userInfo UserInfo"),
         new("authentication.UserInfo", "1 username string", "2 uid string", "3 groups []string", "4 extra map:ExtraValue"),
         new("authentication.ExtraValue", "1 items []string"),
+        // `kubectl create token` (serviceaccounts/token).
+        new("authentication.TokenRequest", "1 metadata meta.ObjectMeta", "2 spec TokenRequestSpec keep", "3 status TokenRequestStatus"),
+        new("authentication.TokenRequestSpec",
+            "1 audiences []string", "4 expirationSeconds int64 keep", "3 boundObjectRef BoundObjectReference"),
+        new("authentication.TokenRequestStatus", "1 token string", "2 expirationTimestamp time"),
+        new("authentication.BoundObjectReference", "1 kind string", "2 apiVersion string", "3 name string", "4 uid string"),
     ];
 }

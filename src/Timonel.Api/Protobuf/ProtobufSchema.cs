@@ -50,6 +50,7 @@ internal static partial class ProtobufSchema
             [("authorization.k8s.io/v1", "SelfSubjectAccessReview")] = "authorization.SelfSubjectAccessReview",
             [("authorization.k8s.io/v1", "SelfSubjectRulesReview")] = "authorization.SelfSubjectRulesReview",
             [("authentication.k8s.io/v1", "SelfSubjectReview")] = "authentication.SelfSubjectReview",
+            [("authentication.k8s.io/v1", "TokenRequest")] = "authentication.TokenRequest",
         }.ToFrozenDictionary();
 
     /// <summary>Every message by qualified name; built once, and a broken row is a bug (throws).</summary>

@@ -71,10 +71,10 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
         builder.Services.AddSingleton(new OpenApiDocuments(registry));
-        builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens));
+        builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens, credentials.ServiceAccounts));
         var kubelets = new Proxy.KubeletConnections(credentials.KubeletClient, credentials.Certificates.Ca);
         builder.Services.AddSingleton(kubelets);
-        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets)));
+        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets), credentials.ServiceAccounts));
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
             sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates));
         var app = builder.Build();

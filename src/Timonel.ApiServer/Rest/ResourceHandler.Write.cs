@@ -145,6 +145,11 @@ public sealed partial class ResourceHandler
             await Binding.BindAsync(context, api, request);
             return;
         }
+        if (serviceAccountTokens is not null && request.Resource.Plural == "serviceaccounts" && request.Subresource == "token")
+        {
+            await TokenRequests.CreateAsync(context, api, request, serviceAccountTokens);
+            return;
+        }
         if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource == "exec")
         {
             // kubectl and client-go may POST the exec upgrade (the SPDY-era verb).

@@ -12,7 +12,9 @@ namespace Timonel.ApiServer.Rest;
 /// Split by verb over several files.
 /// </summary>
 /// <param name="podStreams">pods/log and pods/exec through the pod's node agent; null: answered 503.</param>
-public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer, Proxy.PodStreamProxy? podStreams = null)
+/// <param name="serviceAccountTokens">Issues serviceaccounts/token; null: answered 503.</param>
+public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer,
+    Proxy.PodStreamProxy? podStreams = null, Security.ServiceAccountTokens? serviceAccountTokens = null)
 {
     public Task HandleAsync(HttpContext context, RequestInfo request) => request.Resource.IsVirtual
         ? Reviews.HandleAsync(context, request, authorizer)

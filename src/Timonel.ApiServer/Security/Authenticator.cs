@@ -9,7 +9,11 @@ namespace Timonel.ApiServer.Security;
 /// Finds the user of a request from a bearer token or a client certificate issued by the cluster CA.
 /// A request with neither, or with a token that is not known, has no user (401).
 /// </summary>
-public sealed class Authenticator(ClusterCertificates certificates, TokenRegistry tokens)
+/// <remarks>
+/// A bearer token is looked up among the server's own tokens first, then checked as a service
+/// account token (a JWT this server signed, for its own audience, not expired).
+/// </remarks>
+public sealed class Authenticator(ClusterCertificates certificates, TokenRegistry tokens, ServiceAccountTokens? serviceAccounts = null)
 {
     public UserInfo? Authenticate(HttpContext context)
     {
@@ -17,7 +21,9 @@ public sealed class Authenticator(ClusterCertificates certificates, TokenRegistr
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             // A token that is present but wrong is refused even if a certificate is also offered.
-            return tokens.Find(header[7..].Trim());
+            var token = header[7..].Trim();
+            return tokens.Find(token)
+                ?? (serviceAccounts?.Validate(token) is { } subject ? ServiceAccountTokens.UserOf(subject) : null);
         }
         var cert = context.Connection.ClientCertificate;
         if (cert is not null && certificates.IsIssuedByCa(cert))

@@ -19,6 +19,9 @@ public sealed class ServerCredentials
 
     public ClusterCertificates Certificates { get; }
     public TokenRegistry Tokens { get; }
+
+    /// <summary>Issues and checks service account tokens (TokenRequest), signed with the key in <c>tls/service-account.key</c>.</summary>
+    public ServiceAccountTokens ServiceAccounts { get; private init; } = null!;
     public string AdminToken { get; }
     public string KubeconfigPath { get; }
 
@@ -55,7 +58,8 @@ public sealed class ServerCredentials
         var join = Api.Join.JoinToken.Create(certs.CaPem, secret);
         File.WriteAllText(Path.Combine(serverDir, "token"), join + "\n");
         tokens.Add(secret, new UserInfo("system:node-joiner", ["system:nodes", "system:bootstrappers", "system:authenticated"]));
-        return new(certs, tokens, adminToken, kubeconfigPath) { JoinToken = join };
+        var serviceAccounts = ServiceAccountTokens.LoadOrCreate(Path.Combine(serverDir, "tls", "service-account.key"), options.Time);
+        return new(certs, tokens, adminToken, kubeconfigPath) { JoinToken = join, ServiceAccounts = serviceAccounts };
     }
 
     /// <summary>
