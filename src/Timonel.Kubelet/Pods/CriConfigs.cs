@@ -50,7 +50,7 @@ internal static class CriConfigs
     }
 
     /// <summary>spec.hostname, else the pod name, cut to a DNS label's 63 characters.</summary>
-    private static string Hostname(V1Pod pod)
+    internal static string Hostname(V1Pod pod)
     {
         var name = string.IsNullOrEmpty(pod.Spec.Hostname) ? pod.Metadata.Name : pod.Spec.Hostname;
         return name.Length <= 63 ? name : name[..63].TrimEnd('-', '.');

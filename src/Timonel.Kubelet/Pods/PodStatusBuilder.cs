@@ -12,15 +12,16 @@ internal readonly record struct WaitingReason(string Reason, string? Message);
 internal static class PodStatusBuilder
 {
     public static V1PodStatus Build(V1Pod pod, PodRuntimeView view, IReadOnlyDictionary<string, WaitingReason> waiting,
-        IContainerProbes probes, string hostIp, DateTime now)
+        IContainerProbes probes, string hostIp, DateTime now, IReadOnlyDictionary<string, string>? terminationMessages = null)
     {
+        var messages = terminationMessages ?? new Dictionary<string, string>();
         now = Seconds(now);
         var old = pod.Status ?? new V1PodStatus();
         var initSpecs = pod.Spec.InitContainers ?? [];
-        var initStatuses = initSpecs.Select(c => ContainerStatus(c, view, waiting, probes, isInit: true)).ToList();
+        var initStatuses = initSpecs.Select(c => ContainerStatus(c, view, waiting, probes, messages, isInit: true)).ToList();
         var initDone = initStatuses.All(s => s.State.Terminated?.ExitCode == 0)
             || pod.Spec.Containers.Any(c => view.Newest(c.Name) is not null);
-        var statuses = pod.Spec.Containers.Select(c => ContainerStatus(c, view, waiting, probes, isInit: false, initDone)).ToList();
+        var statuses = pod.Spec.Containers.Select(c => ContainerStatus(c, view, waiting, probes, messages, isInit: false, initDone)).ToList();
         var phase = old.Phase is "Succeeded" or "Failed" ? old.Phase : PodPhases.Compute(pod.Spec.RestartPolicy, initStatuses, statuses);
         // A host-network pod has the node's address; otherwise the sandbox's, or the last one reported once it stopped.
         var podIp = pod.Spec.HostNetwork == true ? hostIp : view.PodIp ?? old.PodIP;
@@ -45,7 +46,7 @@ internal static class PodStatusBuilder
     }
 
     private static V1ContainerStatus ContainerStatus(V1Container spec, PodRuntimeView view, IReadOnlyDictionary<string, WaitingReason> waiting,
-        IContainerProbes probes, bool isInit, bool initDone = true)
+        IContainerProbes probes, IReadOnlyDictionary<string, string> messages, bool isInit, bool initDone = true)
     {
         var instances = view.Of(spec.Name);
         var current = instances.FirstOrDefault();
@@ -59,7 +60,7 @@ internal static class PodStatusBuilder
             RestartCount = current?.RestartCount ?? 0,
             Ready = false,
             Started = false,
-            LastState = previous is null ? new V1ContainerState() : new V1ContainerState { Terminated = Terminated(previous) },
+            LastState = previous is null ? new V1ContainerState() : new V1ContainerState { Terminated = Terminated(previous, messages) },
         };
         waiting.TryGetValue(spec.Name, out var why);
         var defaultWaiting = new WaitingReason(isInit || initDone ? "ContainerCreating" : "PodInitializing", null);
@@ -87,11 +88,11 @@ internal static class PodStatusBuilder
             {
                 // Waiting to be restarted (back-off) or unable to start again: the exit is the last state.
                 status.State = Waiting(why);
-                status.LastState = new V1ContainerState { Terminated = Terminated(current) };
+                status.LastState = new V1ContainerState { Terminated = Terminated(current, messages) };
             }
             else
             {
-                status.State = new V1ContainerState { Terminated = Terminated(current) };
+                status.State = new V1ContainerState { Terminated = Terminated(current, messages) };
                 status.Ready = isInit && current.Status.ExitCode == 0;
             }
         }
@@ -107,15 +108,19 @@ internal static class PodStatusBuilder
     private static V1ContainerState Waiting(WaitingReason why) =>
         new() { Waiting = new V1ContainerStateWaiting { Reason = why.Reason, Message = string.IsNullOrEmpty(why.Message) ? null : why.Message } };
 
-    private static V1ContainerStateTerminated Terminated(ContainerInstance instance)
+    /// <summary>The runtime's message, then the container's termination message (joined by ": ", as the kubelet does).</summary>
+    private static V1ContainerStateTerminated Terminated(ContainerInstance instance, IReadOnlyDictionary<string, string> messages)
     {
         var s = instance.Status;
+        var message = messages.TryGetValue(instance.Id, out var written)
+            ? string.IsNullOrEmpty(s.Message) ? written : s.Message + ": " + written
+            : s.Message;
         return new V1ContainerStateTerminated
         {
             ExitCode = s.ExitCode,
             // containerd says Completed, Error, OOMKilled or StartError; the kubelet's fallback otherwise.
             Reason = !string.IsNullOrEmpty(s.Reason) ? s.Reason : s.ExitCode == 0 ? "Completed" : "Error",
-            Message = string.IsNullOrEmpty(s.Message) ? null : s.Message,
+            Message = string.IsNullOrEmpty(message) ? null : message,
             StartedAt = s.StartedAt == 0 ? null : Seconds(instance.StartedAt.UtcDateTime),
             FinishedAt = s.FinishedAt == 0 ? null : Seconds(instance.FinishedAt.UtcDateTime),
             ContainerID = ContainerId(instance.Id),

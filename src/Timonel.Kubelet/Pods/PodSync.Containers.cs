@@ -147,7 +147,12 @@ internal sealed partial class PodSync
             ContainerEvent(pod, container.Name, "Warning", "Failed", "Error: " + nonRootError);
             return;
         }
-        var mounts = target.Volumes.MountsByContainer.TryGetValue(container.Name, out var m) ? m : [];
+        var mounts = new List<ContainerMount>(target.Volumes.MountsByContainer.TryGetValue(container.Name, out var m) ? m : []);
+        if (target.HostsFile is { } hosts && !PodHostsFile.MountedByContainer(container))
+        {
+            mounts.Add(new ContainerMount(PodHostsFile.ContainerPath, hosts, ReadOnly: false));
+        }
+        mounts.Add(TerminationMessages.Prepare(PodDirectory(pod), container, restartCount));
         var (imageUid, imageUser) = ImageUser(imageStatus.Value);
         var linux = _parts.RuntimeSettings.ForContainer(target.Context, container, imageUid, imageUser);
         var config = CriConfigs.Container(target.Context, container, image.ImageRef, restartCount, env, mounts, linux);

@@ -54,6 +54,7 @@ internal sealed partial class PodSync
         }
         await _parts.Volumes.TearDownAsync(pod.Metadata.Uid, ct).ConfigureAwait(false);
         RemoveLogDirectory(pod);
+        RemovePodDirectory(pod);
         _backOff.ForgetPod(pod.Metadata.Uid);
         _publish(pod, null);
         if (removedFromApi)
@@ -71,9 +72,13 @@ internal sealed partial class PodSync
         return SyncOutcome.After(RuntimeRetry);
     }
 
-    private void RemoveLogDirectory(V1Pod pod)
+    private void RemoveLogDirectory(V1Pod pod) => RemoveDirectory(pod, CriConfigs.LogDirectory(_options.PodLogRoot, pod));
+
+    /// <summary>The worker's own files (hosts file, termination messages); the volumes' part is already gone.</summary>
+    private void RemovePodDirectory(V1Pod pod) => RemoveDirectory(pod, PodDirectory(pod));
+
+    private void RemoveDirectory(V1Pod pod, string dir)
     {
-        var dir = CriConfigs.LogDirectory(_options.PodLogRoot, pod);
         try
         {
             if (Directory.Exists(dir))

@@ -73,7 +73,8 @@ internal sealed partial class PodSync
         }
         _publish(pod, PodContainerLocations.From(pod, view));
         var notes = new SyncNotes();
-        var before = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime);
+        var before = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
+            TerminationMessages.Read(pod, view));
         if (before.Phase is not ("Succeeded" or "Failed"))
         {
             if (pod.Status?.ContainerStatuses is null)
@@ -89,7 +90,8 @@ internal sealed partial class PodSync
             }
             _publish(pod, PodContainerLocations.From(pod, view));
         }
-        var status = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime);
+        var status = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
+            TerminationMessages.Read(pod, view));
         if (status.Phase is "Succeeded" or "Failed")
         {
             // Nothing runs again: the sandbox (pause, network) goes; containers stay for their logs.
@@ -109,6 +111,9 @@ internal sealed partial class PodSync
         PodWorkerLog.RuntimeFailed(_logger, pod.Metadata.Name, view.Error.ToString());
         return null;
     }
+
+    /// <summary>The pod's own directory (shared with the volumes, which live in its <c>volumes/</c>).</summary>
+    private string PodDirectory(V1Pod pod) => Path.Combine(_options.EffectivePodDirRoot, pod.Metadata.Uid);
 
     private PodContext ContextOf(V1Pod pod, string? podIp) =>
         new(pod, _options.NodeName, _options.HostIp, podIp, _options.NodeAllocatable);
@@ -135,7 +140,8 @@ internal sealed partial class PodSync
             notes.SyncWithin(RuntimeRetry);
             return;
         }
-        var target = new SandboxTarget(context, sandbox.Id, sandboxConfig, volumes);
+        var hostsFile = PodHostsFile.Ensure(PodDirectory(pod), pod, view.PodIp, _options.ClusterDomain);
+        var target = new SandboxTarget(context, sandbox.Id, sandboxConfig, volumes, hostsFile);
         if (await RunInitContainersAsync(target, view, notes, ct).ConfigureAwait(false))
         {
             await RunContainersAsync(target, view, notes, ct).ConfigureAwait(false);
@@ -176,8 +182,8 @@ internal sealed partial class PodSync
     }
 }
 
-/// <summary>Where a sync starts containers: the pod's context, its ready sandbox and its volumes.</summary>
-internal sealed record SandboxTarget(PodContext Context, string SandboxId, PodSandboxConfig SandboxConfig, PodVolumeSetup Volumes)
+/// <summary>Where a sync starts containers: the pod's context, its ready sandbox, its volumes and its hosts file (null: none is mounted).</summary>
+internal sealed record SandboxTarget(PodContext Context, string SandboxId, PodSandboxConfig SandboxConfig, PodVolumeSetup Volumes, string? HostsFile)
 {
     public V1Pod Pod => Context.Pod;
 }

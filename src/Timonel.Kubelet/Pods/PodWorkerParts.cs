@@ -48,6 +48,16 @@ public sealed record PodWorkerOptions
     /// <summary>CRI log directories go under this: <c>ROOT/&lt;ns&gt;_&lt;name&gt;_&lt;uid&gt;/&lt;container&gt;/&lt;restartCount&gt;.log</c>.</summary>
     public required string PodLogRoot { get; init; }
 
+    /// <summary>
+    /// Per-pod directories (<c>ROOT/&lt;uid&gt;</c>: the hosts file, termination message files) go
+    /// under this; null means the <c>pods</c> directory next to <see cref="PodLogRoot"/>
+    /// (<c>DIR/agent/pods</c> for <c>DIR/agent/logs</c>), which the volumes share.
+    /// </summary>
+    public string? PodDirRoot { get; init; }
+
+    /// <summary>The cluster's DNS domain (a pod with spec.subdomain gets its FQDN in /etc/hosts).</summary>
+    public string ClusterDomain { get; init; } = "cluster.local";
+
     /// <summary>Every pod's cgroup parent is <c>ROOT/pod&lt;uid&gt;</c>; null means <c>/timonel/&lt;node&gt;</c>.</summary>
     public string? CgroupRoot { get; init; }
 
@@ -58,6 +68,8 @@ public sealed record PodWorkerOptions
 
     /// <summary>How often containers are listed to notice exits and starts (the kubelet's PLEG relists every second).</summary>
     public TimeSpan RelistInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public string EffectivePodDirRoot => PodDirRoot ?? Path.Combine(Path.GetDirectoryName(PodLogRoot.TrimEnd('/')) ?? "/", "pods");
 
     public string EffectiveCgroupRoot => CgroupRoot ?? "/timonel/" + NodeName;
 

@@ -167,6 +167,73 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
     }
 
     [Fact]
+    public async Task Etc_hosts_names_the_pod_and_its_aliases_and_termination_messages_reach_the_status()
+    {
+        var hostsSpec = Pod("pw-hosts", Busybox("app", ["sleep", "3600"]));
+        hostsSpec.Spec.Hostname = "h1";
+        hostsSpec.Spec.Subdomain = "sub";
+        hostsSpec.Spec.HostAliases = [new V1HostAlias { Ip = "192.0.2.10", Hostnames = ["alias.test"] }];
+        var hostsPod = await CreateAsync(hostsSpec);
+        var running = await WaitPodAsync(hostsPod, p => p.Status?.Phase == "Running", "Running");
+        var hosts = (await ExecAsync(ContainerId(running, "app"), "cat", "/etc/hosts")).Split('\n');
+        Assert.Contains($"{running.Status.PodIP}\th1.sub.{Ns}.svc.cluster.local\th1", hosts);
+        Assert.Contains("192.0.2.10\talias.test", hosts);
+        Assert.Contains("127.0.0.1\tlocalhost", hosts);
+
+        // A user other than root writes the default path; a failing container with an empty file
+        // and FallbackToLogsOnError reports its log's tail.
+        var writer = Busybox("writer", ["sh", "-c", "printf 'bye from writer' > /dev/termination-log; exit 3"]);
+        writer.SecurityContext = new V1SecurityContext { RunAsUser = 1000 };
+        var custom = Busybox("custom", ["sh", "-c", "echo custom-path > /tmp/why"]);
+        custom.TerminationMessagePath = "/tmp/why";
+        var logger = Busybox("logger", ["sh", "-c", "echo first; echo last words; exit 2"]);
+        logger.TerminationMessagePolicy = "FallbackToLogsOnError";
+        var termSpec = Pod("pw-term", writer);
+        termSpec.Spec.Containers.Add(custom);
+        termSpec.Spec.Containers.Add(logger);
+        termSpec.Spec.RestartPolicy = "Never";
+        var termPod = await CreateAsync(termSpec);
+        var failed = await WaitPodAsync(termPod, p => p.Status?.Phase == "Failed"
+            && p.Status.ContainerStatuses.All(c => c.State?.Terminated is not null), "Failed with every container terminated");
+        V1ContainerStateTerminated Term(string name) => failed.Status.ContainerStatuses.Single(c => c.Name == name).State.Terminated;
+        Assert.Equal("bye from writer", Term("writer").Message);
+        Assert.Equal(3, Term("writer").ExitCode);
+        Assert.Equal("custom-path\n", Term("custom").Message);
+        Assert.Equal("first\nlast words\n", Term("logger").Message);
+
+        await DeleteAndWaitGoneAsync(hostsPod);
+        await DeleteAndWaitGoneAsync(termPod);
+    }
+
+    [Fact]
+    public async Task A_projected_service_account_token_authenticates_as_the_pods_service_account()
+    {
+        (await Api.CreateAsync(new V1ServiceAccount { Metadata = new() { Name = "pw-robot", NamespaceProperty = Ns } })).Require();
+        var app = Busybox("app", ["sleep", "3600"]);
+        app.VolumeMounts = [new V1VolumeMount { Name = "tok", MountPath = "/var/run/secrets/tokens" }];
+        var spec = Pod("pw-token", app);
+        spec.Spec.ServiceAccountName = "pw-robot";
+        spec.Spec.Volumes = [new V1Volume { Name = "tok", Projected = new V1ProjectedVolumeSource { Sources =
+            [new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token", ExpirationSeconds = 3600 } }] } }];
+        var pod = await CreateAsync(spec);
+        var running = await WaitPodAsync(pod, p => p.Status?.Phase == "Running", "Running");
+        var token = await ExecAsync(ContainerId(running, "app"), "cat", "/var/run/secrets/tokens/token");
+        Assert.False(string.IsNullOrEmpty(token));
+
+        using var client = fixture.Server.AdminClient(withToken: false);
+        client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        using var response = await client.PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", new StringContent(
+            "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}", Encoding.UTF8, "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {body}");
+        using var review = System.Text.Json.JsonDocument.Parse(body);
+        Assert.Equal($"system:serviceaccount:{Ns}:pw-robot",
+            review.RootElement.GetProperty("status").GetProperty("userInfo").GetProperty("username").GetString());
+
+        await DeleteAndWaitGoneAsync(pod);
+    }
+
+    [Fact]
     public async Task HostPath_is_created_and_shared_and_a_memory_emptyDir_counts_against_the_memory_limit()
     {
         var hostDir = Path.Combine(fixture.Node.DataDir, "host-data", "new");

@@ -53,6 +53,7 @@ public sealed class RealPartsWorkerNode : IAsyncLifetime
                 NodeName = NodeName,
                 HostIp = HostIp,
                 PodLogRoot = Path.Combine(Node.DataDir, "logs"),
+                PodDirRoot = PodsDir,
                 NodeAllocatable = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("2"), ["memory"] = new("4Gi") },
                 // Every pod is synced this often: how soon a ConfigMap change reaches the files.
                 ResyncInterval = TimeSpan.FromSeconds(2),
