@@ -50,6 +50,26 @@ public sealed class ServiceAccountTokenTests(ServerFixture f) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task Deleting_the_bound_pod_or_the_account_revokes_its_tokens()
+    {
+        await f.Ok("create", "namespace", "sa-bind");
+        await f.Ok("create", "serviceaccount", "robot", "-n", "sa-bind");
+        await f.Ok("run", "p", "--image=busybox", "-n", "sa-bind");
+        var bound = (await f.Ok("create", "token", "robot", "-n", "sa-bind", "--bound-object-kind=Pod", "--bound-object-name=p")).Trim();
+        var plain = (await f.Ok("create", "token", "robot", "-n", "sa-bind")).Trim();
+        Assert.Equal("system:serviceaccount:sa-bind:robot", (await WhoAmIAsync(f.Kubectl, bound)).User);
+
+        await f.Ok("delete", "pod", "p", "-n", "sa-bind", "--grace-period=0", "--force");
+        Assert.NotEqual(0, (await f.Kubectl.RunAsync("--token=" + bound, "auth", "whoami")).ExitCode);
+        Assert.Equal("system:serviceaccount:sa-bind:robot", (await WhoAmIAsync(f.Kubectl, plain)).User);
+
+        // Same name, new uid: the old token stays refused.
+        await f.Ok("delete", "serviceaccount", "robot", "-n", "sa-bind");
+        await f.Ok("create", "serviceaccount", "robot", "-n", "sa-bind");
+        Assert.NotEqual(0, (await f.Kubectl.RunAsync("--token=" + plain, "auth", "whoami")).ExitCode);
+    }
+
+    [Fact]
     public async Task A_token_stays_valid_across_a_server_restart()
     {
         await using var server = await ServerProcess.StartNewAsync("--disable-scheduler", "--disable-controllers");

@@ -37,7 +37,7 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
             await Responses.WriteJsonAsync(context, 200, VersionInfo.Document());
             return;
         }
-        var user = authenticator.Authenticate(context);
+        var user = await authenticator.AuthenticateAsync(context);
         if (user is null)
         {
             await Responses.WriteErrorAsync(context, ApiError.Unauthorized());

@@ -71,7 +71,8 @@ public sealed class ApiServerHost : IAsyncDisposable
         builder.Services.AddSingleton(api);
         builder.Services.AddSingleton(new DiscoveryDocuments(registry, $"{options.BindAddress}:{options.Port}"));
         builder.Services.AddSingleton(new OpenApiDocuments(registry));
-        builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens, credentials.ServiceAccounts));
+        builder.Services.AddSingleton(new Authenticator(credentials.Certificates, credentials.Tokens, credentials.ServiceAccounts,
+            new ServiceAccountTokenBindings(api).StillValidAsync));
         var kubelets = new Proxy.KubeletConnections(credentials.KubeletClient, credentials.Certificates.Ca);
         builder.Services.AddSingleton(kubelets);
         builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets), credentials.ServiceAccounts));

@@ -11,19 +11,28 @@ namespace Timonel.ApiServer.Security;
 /// </summary>
 /// <remarks>
 /// A bearer token is looked up among the server's own tokens first, then checked as a service
-/// account token (a JWT this server signed, for its own audience, not expired).
+/// account token (a JWT this server signed, for its own audience, not expired, whose account and
+/// bound pod <paramref name="stillBound"/> finds still there).
 /// </remarks>
-public sealed class Authenticator(ClusterCertificates certificates, TokenRegistry tokens, ServiceAccountTokens? serviceAccounts = null)
+public sealed class Authenticator(ClusterCertificates certificates, TokenRegistry tokens,
+    ServiceAccountTokens? serviceAccounts = null, Func<ServiceAccountSubject, CancellationToken, ValueTask<bool>>? stillBound = null)
 {
-    public UserInfo? Authenticate(HttpContext context)
+    public async ValueTask<UserInfo?> AuthenticateAsync(HttpContext context)
     {
         var header = context.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
             // A token that is present but wrong is refused even if a certificate is also offered.
             var token = header[7..].Trim();
-            return tokens.Find(token)
-                ?? (serviceAccounts?.Validate(token) is { } subject ? ServiceAccountTokens.UserOf(subject) : null);
+            if (tokens.Find(token) is { } user)
+            {
+                return user;
+            }
+            if (serviceAccounts?.Validate(token) is not { } subject)
+            {
+                return null;
+            }
+            return stillBound is null || await stillBound(subject, context.RequestAborted) ? ServiceAccountTokens.UserOf(subject) : null;
         }
         var cert = context.Connection.ClientCertificate;
         if (cert is not null && certificates.IsIssuedByCa(cert))
