@@ -44,8 +44,12 @@ public static class NftBaseTable
         ]),
         new("service-endpoints-check", null, [$"ip daddr . meta l4proto . th dport vmap @{NftNames.NoEndpointServicesMap}"]),
         new("nodeport-endpoints-check", null, [$"fib daddr type local ip daddr != 127.0.0.0/8 meta l4proto . th dport vmap @{NftNames.NoEndpointNodePortsMap}"]),
-        new("cluster-ips-check", null, [$"ip daddr @{NftNames.ClusterIpsSet} reject"]),
-        new(NftNames.RejectChain, null, ["reject"]),
+        new("cluster-ips-check", null,
+            [$"ip daddr @{NftNames.ClusterIpsSet} meta l4proto tcp reject with tcp reset", $"ip daddr @{NftNames.ClusterIpsSet} reject"]),
+        // TCP gets a reset, not upstream's ICMP port-unreachable: with br_netfilter (pods on a
+        // bridge) the kernel cannot send an ICMP error for a packet that came in bridged, and
+        // the client would wait for its timeout; a reset is sent in both cases.
+        new(NftNames.RejectChain, null, ["meta l4proto tcp reject with tcp reset", "reject"]),
         new(NftNames.MarkForMasquerade, null, [$"meta mark set meta mark or {MasqueradeMark}"]),
         new("masquerading", null,
         [
