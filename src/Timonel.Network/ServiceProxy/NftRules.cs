@@ -42,6 +42,11 @@ public static class NftRules
 
         public void Add(ServicePortInfo port)
         {
+            if (port.ClusterIp is null)
+            {
+                // Headless: DNS answers for it, the proxy has nothing to do.
+                return;
+            }
             var cluster = Usable(port.Endpoints);
             var local = Usable(port.Endpoints.Where(e => e.IsLocal));
             var internalEndpoints = port.InternalPolicyLocal ? local : cluster;
@@ -57,7 +62,7 @@ public static class NftRules
             var internalChain = port.InternalPolicyLocal ? localChain : serviceChain;
             var protocol = port.ProtocolName;
             var clusterKey = $"{port.ClusterIp} . {protocol} . {Num(port.Port)}";
-            _clusterIps.Add(port.ClusterIp!);
+            _clusterIps.Add(port.ClusterIp);
 
             if (needServiceChain)
             {

@@ -15,6 +15,7 @@ public static class NftTableCheck
     public static string? Mismatch(string listJson, NftState written)
     {
         var chains = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rulesByChain = new Dictionary<string, int>(StringComparer.Ordinal);
         var elements = new Dictionary<string, int>(StringComparer.Ordinal);
         using (var document = JsonDocument.Parse(listJson))
         {
@@ -22,18 +23,22 @@ public static class NftTableCheck
             {
                 if (item.TryGetProperty("chain", out var chain))
                 {
-                    chains.TryAdd(chain.GetProperty("name").GetString()!, 0);
+                    chains[chain.GetProperty("name").GetString()!] = 0;
                 }
                 else if (item.TryGetProperty("rule", out var rule))
                 {
                     var name = rule.GetProperty("chain").GetString()!;
-                    chains[name] = chains.GetValueOrDefault(name) + 1;
+                    rulesByChain[name] = rulesByChain.GetValueOrDefault(name) + 1;
                 }
                 else if (item.TryGetProperty("map", out var map) || item.TryGetProperty("set", out map))
                 {
                     elements[map.GetProperty("name").GetString()!] = map.TryGetProperty("elem", out var elem) ? elem.GetArrayLength() : 0;
                 }
             }
+        }
+        foreach (var name in chains.Keys)
+        {
+            chains[name] = rulesByChain.GetValueOrDefault(name);
         }
         var expected = NftBaseTable.Chains.ToDictionary(c => c.Name, c => c.Rules.Count, StringComparer.Ordinal);
         foreach (var (name, rules) in written.Chains)
