@@ -84,6 +84,35 @@ public sealed class KernelRulesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Masquerade_only_where_the_reply_would_miss_its_way_and_local_policy_keeps_the_client_address()
+    {
+        var writer = new NftTableWriter(_lab.Nft, NullLogger.Instance);
+        const string Bridge = "10.244.1.1";
+        await WriteAsync(writer, Web(NetLab.PodA) with { NodePort = 30080 });
+
+        // Pod to cluster IP: the pod's own address is kept (the reply goes back through the node anyway).
+        Assert.Equal($"pod-a {NetLab.PodB}", (await NetLab.CurlAsync(_lab.PodBNs, ServiceUrl + "cgi-bin/who")).Body);
+        // Hairpin: pod-a reaching itself must see another source, or it would answer itself directly.
+        Assert.Equal($"pod-a {Bridge}", (await NetLab.CurlAsync(_lab.PodANs, ServiceUrl + "cgi-bin/who")).Body);
+        // From outside the cluster CIDR to the cluster IP, and to a Cluster-policy NodePort: masqueraded.
+        Assert.Equal($"pod-a {Bridge}", (await NetLab.CurlAsync(_lab.Client, ServiceUrl + "cgi-bin/who")).Body);
+        Assert.Equal($"pod-a {Bridge}", (await NetLab.CurlAsync(_lab.Client, $"http://{NetLab.NodeAddress}:30080/cgi-bin/who")).Body);
+
+        // externalTrafficPolicy Local: only this node's endpoint (pod-a; pod-b is "elsewhere"), client address kept.
+        var local = Web(NetLab.PodA, NetLab.PodB) with
+        {
+            NodePort = 30080,
+            ExternalPolicyLocal = true,
+            Endpoints = [new ProxyEndpoint(NetLab.PodA, 80, true, true, false, true), new ProxyEndpoint(NetLab.PodB, 80, true, true, false, false)],
+        };
+        await WriteAsync(writer, local);
+        var answers = await NetLab.AnswersAsync(_lab.Client, $"http://{NetLab.NodeAddress}:30080/cgi-bin/who", 20);
+        Assert.Equal(new Dictionary<string, int> { [$"pod-a {NetLab.ClientAddress}"] = 20 }, answers);
+        // The cluster IP still spreads over both.
+        Assert.Equal(["pod-a", "pod-b"], (await NetLab.AnswersAsync(_lab.Client, ServiceUrl, 30)).Keys.Order());
+    }
+
+    [Fact]
     public async Task Session_affinity_client_ip_keeps_each_client_on_one_endpoint()
     {
         var writer = new NftTableWriter(_lab.Nft, NullLogger.Instance);

@@ -7,7 +7,8 @@ namespace Timonel.Network.Tests.Kernel;
 /// <summary>
 /// A node and its pods as network namespaces, with no route out: a "node" netns holding a bridge
 /// (10.244.1.1/24) with two "pod" netns on veths (10.244.1.2 pod-a, 10.244.1.3 pod-b, each running
-/// busybox httpd on port 80 that answers its own name), and a "client" netns on another veth
+/// busybox httpd on port 80 that answers its own name, and at /cgi-bin/who its name and the
+/// client address it saw), and a "client" netns on another veth
 /// (192.168.77.2, the node being 192.168.77.1) standing for a host outside the cluster. The node
 /// routes the service CIDR 10.96.0.0/16 to the bridge so that a packet no rule took dies there.
 /// Dispose kills the servers and deletes every namespace (which takes links and nft tables along),
@@ -112,6 +113,13 @@ internal sealed class NetLab : IAsyncDisposable
         var root = Path.Combine(_webRoot, name);
         Directory.CreateDirectory(root);
         File.WriteAllText(Path.Combine(root, "index.html"), name + "\n");
+        // /cgi-bin/who answers "NAME CLIENT-ADDRESS": the address the pod saw, to check masquerading.
+        var cgi = Directory.CreateDirectory(Path.Combine(root, "cgi-bin")).FullName;
+        var who = Path.Combine(cgi, "who");
+        File.WriteAllText(who, "#!/bin/sh\n"
+            + "a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}\n"
+            + $"printf 'Content-Type: text/plain\\r\\n\\r\\n{name} %s\\n' \"$a\"\n");
+        File.SetUnixFileMode(who, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         var psi = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "--net=" + PathOf(ns), "busybox", "httpd", "-f", "-p", "80", "-h", root })
         {
