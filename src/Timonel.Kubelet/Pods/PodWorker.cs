@@ -26,6 +26,9 @@ internal sealed class PodWorker
     });
     private volatile V1Pod _pod;
     private volatile bool _removed;
+    private readonly Lock _syncLock = new();
+    private CancellationTokenSource? _sync;
+    private bool _syncTerminates;
 
     public PodWorker(V1Pod pod)
     {
@@ -51,6 +54,10 @@ internal sealed class PodWorker
     public void Update(V1Pod pod)
     {
         _pod = pod;
+        if (pod.Metadata.DeletionTimestamp is not null)
+        {
+            CancelRunningSync();
+        }
         Signal();
     }
 
@@ -58,7 +65,43 @@ internal sealed class PodWorker
     {
         _pod = lastKnown;
         _removed = true;
+        CancelRunningSync();
         Signal();
+    }
+
+    /// <summary>
+    /// The token of the sync that starts now. A sync that runs the pod (not one that terminates
+    /// it) is cancelled when the pod starts terminating, so a long pull or a slow start does not
+    /// hold up the stop the user asked for, as the kubelet cancels a sync on kill.
+    /// </summary>
+    public CancellationToken BeginSync(CancellationToken stopping)
+    {
+        lock (_syncLock)
+        {
+            _sync = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            _syncTerminates = _removed || _pod.Metadata.DeletionTimestamp is not null;
+            return _sync.Token;
+        }
+    }
+
+    public void EndSync()
+    {
+        lock (_syncLock)
+        {
+            _sync?.Dispose();
+            _sync = null;
+        }
+    }
+
+    private void CancelRunningSync()
+    {
+        lock (_syncLock)
+        {
+            if (_sync is not null && !_syncTerminates)
+            {
+                _sync.Cancel();
+            }
+        }
     }
 
     public void Signal() => _signal.Writer.TryWrite(true);

@@ -180,13 +180,19 @@ public sealed partial class PodWorkers : IPodSyncTrigger, IContainerLocator
         while (!ct.IsCancellationRequested)
         {
             var outcome = SyncOutcome.Idle;
+            var syncToken = worker.BeginSync(ct);
             try
             {
-                outcome = await _sync.SyncAsync(worker, ct).ConfigureAwait(false);
+                outcome = await _sync.SyncAsync(worker, syncToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (syncToken.IsCancellationRequested)
+            {
+                // The pod started terminating during the sync: terminate it now.
+                outcome = SyncOutcome.After(TimeSpan.Zero);
             }
             catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
             {
@@ -198,6 +204,10 @@ public sealed partial class PodWorkers : IPodSyncTrigger, IContainerLocator
 #pragma warning restore CA1031
             {
                 PodWorkerLog.SyncThrew(_logger, worker.Pod.Metadata.Name, worker.Uid, e);
+            }
+            finally
+            {
+                worker.EndSync();
             }
             if (outcome.Finished)
             {

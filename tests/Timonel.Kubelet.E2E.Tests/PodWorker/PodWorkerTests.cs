@@ -84,7 +84,7 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
 
         var events = (await Api.ListAsync<Corev1Event>("default", new ListOptions { FieldSelector = "involvedObject.name=crash" })).Require().Items;
         Assert.Contains(events, e => e.Reason == "BackOff" && e.Type == "Warning");
-        Assert.Contains(events, e => e.Reason == "Started");
+        Assert.Contains(events, e => e.Reason == "Started" && e.InvolvedObject.FieldPath == "spec.containers{fail}");
         Assert.Contains(events, e => e.Reason == "Created");
 
         await DeleteAndWaitGoneAsync(pod);
@@ -160,6 +160,19 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
         Assert.Empty(sandboxes);
         var events = (await Api.ListAsync<Corev1Event>("default", new ListOptions { FieldSelector = "involvedObject.name=graceful" })).Require().Items;
         Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Stopping container trap");
+    }
+
+    [Fact]
+    public async Task Deleting_a_pod_cancels_a_sync_that_is_stuck_in_an_image_pull()
+    {
+        var pod = await CreateAsync(Pod("stuck", Container("app", PresentImages.Endless)));
+        var pending = await WaitPodAsync(pod, p => State(p, "app")?.Waiting?.Reason == "ContainerCreating", "Pending, ContainerCreating");
+        Assert.Equal("Pending", pending.Status.Phase);
+
+        (await Api.DeleteAsync<V1Pod>("default", "stuck")).EnsureOk();
+        await WaitGoneAsync(pod);
+        var sandboxes = (await fixture.Node.Cri.ListPodSandboxAsync(new PodSandboxFilter { LabelSelector = { ["io.kubernetes.pod.uid"] = pod.Metadata.Uid } })).GetValueOrThrow();
+        Assert.Empty(sandboxes);
     }
 
     [Fact]
