@@ -12,7 +12,7 @@ public sealed class ContainerEnvironmentBuilderTests
     private async Task<(Dictionary<string, string> Env, List<string> Names, string? Error, List<string> Warnings)> Build(V1Container c, V1Pod? pod = null)
     {
         var warnings = new List<string>();
-        var builder = new ContainerEnvironmentBuilder(_objects, warnings.Add);
+        var builder = new ContainerEnvironmentBuilder(_objects, (p, reason, message) => warnings.Add($"{p.Metadata.Name} {reason}: {message}"));
         pod ??= Make.Pod(c);
         var result = await builder.BuildAsync(Make.Context(pod), c, CancellationToken.None);
         return (result.Variables.ToDictionary(kv => kv.Key, kv => kv.Value), result.Variables.Select(kv => kv.Key).ToList(), result.Error, warnings);
@@ -47,7 +47,7 @@ public sealed class ContainerEnvironmentBuilderTests
         // Relaxed names (1.34+): a leading digit is fine, '=' never is.
         Assert.Equal("x", env["1BAD"]);
         Assert.False(env.ContainsKey("bad=key"));
-        Assert.Equal("Keys [bad=key] from the EnvFrom configMap shop/app were skipped since they are considered invalid environment variable names.", Assert.Single(warnings));
+        Assert.Equal("web-1 InvalidEnvironmentVariableNames: Keys [bad=key] from the EnvFrom configMap shop/app were skipped since they are considered invalid environment variable names.", Assert.Single(warnings));
     }
 
     [Fact]

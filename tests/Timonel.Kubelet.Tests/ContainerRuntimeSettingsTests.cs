@@ -31,6 +31,9 @@ public sealed class ContainerRuntimeSettingsTests
         { "1m", null, "5m", null, 2, 1000, 0, 999, QosClass.Burstable },
         { "250m", "8Gi", null, null, 256, 0, 0, 3, QosClass.Burstable },
         { "100m", "4Gi", null, "4Gi", 102, 0, 4 * Gi, 500, QosClass.Burstable },
+        // Limits only: requests default to them (the API server's defaulting), so Guaranteed.
+        { null, null, "2", "1Gi", 2048, 200_000, Gi, -997, QosClass.Guaranteed },
+        { null, null, null, "2Gi", 2, 0, 2 * Gi, 750, QosClass.Burstable },
     };
 
     [Theory]

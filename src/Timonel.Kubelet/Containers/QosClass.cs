@@ -25,7 +25,7 @@ public static class QosClass
         var guaranteed = true;
         foreach (var container in (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []))
         {
-            Sum(requests, container.Resources?.Requests);
+            Sum(requests, RequestsDefaulted(container));
             var found = Sum(limits, container.Resources?.Limits);
             if (!found.Contains("cpu") || !found.Contains("memory"))
             {
@@ -42,6 +42,22 @@ public static class QosClass
             return Guaranteed;
         }
         return Burstable;
+    }
+
+    /// <summary>
+    /// Requests as the API server defaults them: a missing request is the limit. The kubelet sees
+    /// only defaulted pods; a pod object built elsewhere gets the same class here.
+    /// </summary>
+    private static Dictionary<string, ResourceQuantity> RequestsDefaulted(V1Container container)
+    {
+        var requests = container.Resources?.Requests is { } r
+            ? new Dictionary<string, ResourceQuantity>(r, StringComparer.Ordinal)
+            : new Dictionary<string, ResourceQuantity>(StringComparer.Ordinal);
+        foreach (var (name, limit) in container.Resources?.Limits ?? new Dictionary<string, ResourceQuantity>())
+        {
+            requests.TryAdd(name, limit);
+        }
+        return requests;
     }
 
     /// <summary>Adds the positive cpu and memory amounts; returns the names it found.</summary>

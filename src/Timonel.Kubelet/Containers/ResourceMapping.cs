@@ -71,7 +71,9 @@ public static class ResourceMapping
         {
             return BestEffortOomScoreAdj - 1;
         }
-        var request = Value(container.Resources?.Requests, "memory");
+        var request = container.Resources?.Requests?.ContainsKey("memory") == true
+            ? Value(container.Resources.Requests, "memory")
+            : Value(container.Resources?.Limits, "memory");
         var adj = 1000 - 1000 * request / memoryCapacityBytes;
         // A Guaranteed container using all memory scores about 3; Burstable ones stay above it.
         if (adj < 1000 + GuaranteedOomScoreAdj)

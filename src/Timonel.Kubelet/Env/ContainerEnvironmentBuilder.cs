@@ -14,7 +14,11 @@ namespace Timonel.Kubelet.Env;
 /// are visible to expansion after the container's own and are appended unless the container
 /// defines the same name.
 /// </summary>
-public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<string>? warn = null, IServiceSource? services = null)
+/// <param name="warn">
+/// Receives (pod, reason, message) of warnings the kubelet records as events on the pod
+/// (<c>InvalidEnvironmentVariableNames</c>); the agent passes its event recorder's Warning.
+/// </param>
+public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<V1Pod, string, string>? warn = null, IServiceSource? services = null)
     : IContainerEnvironmentBuilder
 {
     public async Task<ContainerEnvironment> BuildAsync(PodContext pod, V1Container container, CancellationToken ct)
@@ -39,7 +43,7 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
                     }
                     return Failed(error);
                 }
-                AddAll(env, from.Prefix, cm!.Data?.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), $"configMap {ns}/{cmRef.Name}");
+                AddAll(pod.Pod, env, from.Prefix, cm!.Data?.Select(kv => KeyValuePair.Create(kv.Key, kv.Value)), $"configMap {ns}/{cmRef.Name}");
             }
             else if (from.SecretRef is { } secretRef)
             {
@@ -52,7 +56,7 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
                     }
                     return Failed(error);
                 }
-                AddAll(env, from.Prefix, secret!.Data?.Select(kv => KeyValuePair.Create(kv.Key, Encoding.UTF8.GetString(kv.Value))), $"secret {ns}/{secretRef.Name}");
+                AddAll(pod.Pod, env, from.Prefix, secret!.Data?.Select(kv => KeyValuePair.Create(kv.Key, Encoding.UTF8.GetString(kv.Value))), $"secret {ns}/{secretRef.Name}");
             }
         }
 
@@ -144,7 +148,7 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
         return ("", false, null);
     }
 
-    private void AddAll(OrderedEnv env, string? prefix, IEnumerable<KeyValuePair<string, string>>? data, string source)
+    private void AddAll(V1Pod pod, OrderedEnv env, string? prefix, IEnumerable<KeyValuePair<string, string>>? data, string source)
     {
         var invalid = new List<string>();
         foreach (var (key, value) in (data ?? []).OrderBy(kv => kv.Key, StringComparer.Ordinal))
@@ -160,7 +164,7 @@ public sealed class ContainerEnvironmentBuilder(IObjectSource objects, Action<st
         if (invalid.Count > 0)
         {
             invalid.Sort(StringComparer.Ordinal);
-            warn?.Invoke($"Keys [{string.Join(", ", invalid)}] from the EnvFrom {source} were skipped since they are considered invalid environment variable names.");
+            warn?.Invoke(pod, "InvalidEnvironmentVariableNames", $"Keys [{string.Join(", ", invalid)}] from the EnvFrom {source} were skipped since they are considered invalid environment variable names.");
         }
     }
 

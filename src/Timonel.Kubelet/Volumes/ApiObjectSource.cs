@@ -34,7 +34,18 @@ public sealed class ApiObjectSource(ApiConnection api) : IObjectSource, IService
         return result.IsNotFound ? null : result.Require();
     }
 
-    /// <summary>A token bound to the pod; Token null when the server has no TokenRequest endpoint (404/405).</summary>
+    /// <summary>
+    /// The server does not serve TokenRequest: 404 or 405 that is not about the ServiceAccount
+    /// itself, or 503 (Timonel's API server answers its unserved subresources with 503
+    /// ServiceUnavailable "... needs a node agent"). The caller retries soon, so a server that
+    /// was only briefly unavailable gets asked again.
+    /// </summary>
+    private static bool CannotIssue(HttpResponseMessageWrapper response) =>
+        response.StatusCode is HttpStatusCode.ServiceUnavailable
+        || (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed
+            && !response.Content.Contains("serviceaccounts", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A token bound to the pod; Token null when the server cannot issue tokens (see <see cref="CannotIssue"/>).</summary>
     public async Task<ServiceAccountToken> RequestAsync(string ns, string serviceAccount, string podName, string podUid,
         string? audience, long expirationSeconds, CancellationToken ct)
     {
@@ -55,8 +66,7 @@ public sealed class ApiObjectSource(ApiConnection api) : IObjectSource, IService
                 .ConfigureAwait(false);
             return new ServiceAccountToken(issued.Status?.Token ?? "", null);
         }
-        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed
-            && !e.Response.Content.Contains("serviceaccounts", StringComparison.OrdinalIgnoreCase))
+        catch (HttpOperationException e) when (CannotIssue(e.Response))
         {
             return new ServiceAccountToken(null, null);
         }

@@ -10,6 +10,9 @@ public sealed partial class PodVolumes
     /// <summary>Issued tokens by pod uid, volume and path; renewed after 80% of their lifetime, as the kubelet does.</summary>
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset RenewAt)> _tokens = new(StringComparer.Ordinal);
 
+    /// <summary>How soon a server that could not issue a token is asked again.</summary>
+    private static readonly TimeSpan NoTokenRetry = TimeSpan.FromMinutes(1);
+
     private async Task<(PreparedVolume?, string?)> SetUpProjectedAsync(Pods.PodContext pod, string uid, string name,
         V1ProjectedVolumeSource source, CancellationToken ct)
     {
@@ -101,7 +104,7 @@ public sealed partial class PodVolumes
         if (issued.Token is null)
         {
             LogNoTokenRequest(_log, ns, account);
-            _tokens[key] = ("", now.AddSeconds(expiration * 0.8));
+            _tokens[key] = ("", now + NoTokenRetry);
             return ("", null);
         }
         _tokens[key] = (issued.Token, now.AddSeconds(expiration * 0.8));

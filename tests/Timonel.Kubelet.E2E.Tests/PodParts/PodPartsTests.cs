@@ -64,7 +64,7 @@ public sealed class PodPartsTests(PodPartsNode fixture) : IClassFixture<PodParts
 
         var volumes = NewVolumes();
         var setup = await volumes.SetUpAsync(ctx, CancellationToken.None);
-        Assert.Null(setup.Error);
+        Assert.True(setup.Error is null, setup.Error);
         var container = pod.Spec.Containers[0];
         var env = await new ContainerEnvironmentBuilder(_objects).BuildAsync(ctx, container, CancellationToken.None);
         Assert.Null(env.Error);
@@ -245,6 +245,43 @@ public sealed class PodPartsTests(PodPartsNode fixture) : IClassFixture<PodParts
             }, "the memory hog to be killed", seconds: 60);
             Assert.Equal("OOMKilled", status.Reason);
             Assert.Equal(137, status.ExitCode);
+        }
+        finally
+        {
+            await RemovePodAsync(pod, volumes);
+        }
+    }
+
+    [Fact]
+    public async Task A_projected_token_is_what_the_api_server_issues_and_never_made_up()
+    {
+        var container = new V1Container
+        {
+            Name = "app",
+            Image = ProjectImages.Busybox,
+            Command = ["sleep", "3600"],
+            VolumeMounts = [new V1VolumeMount { Name = "sa", MountPath = "/var/run/secrets/tokens" }],
+        };
+        var pod = Pod("token", container, new V1Volume
+        {
+            Name = "sa",
+            Projected = new V1ProjectedVolumeSource { Sources = [new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token", ExpirationSeconds = 3600 } }] },
+        });
+        var (id, _, volumes) = await StartAsync(pod);
+        try
+        {
+            var issued = await _objects.RequestAsync(Ns, "default", pod.Metadata.Name, pod.Metadata.Uid, null, 3600, CancellationToken.None);
+            Assert.Null(issued.Error);
+            var seen = await ExecAsync(id, "cat", "/var/run/secrets/tokens/token");
+            if (issued.Token is null)
+            {
+                // This server has no TokenRequest: the file exists and holds nothing.
+                Assert.Equal("", seen);
+            }
+            else
+            {
+                Assert.Equal(3, seen.Split('.').Length);
+            }
         }
         finally
         {

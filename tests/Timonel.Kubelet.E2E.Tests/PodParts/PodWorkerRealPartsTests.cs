@@ -145,6 +145,44 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
         await DeleteAndWaitGoneAsync(hogPod);
     }
 
+    [Fact]
+    public async Task HostPath_is_created_and_shared_and_a_memory_emptyDir_counts_against_the_memory_limit()
+    {
+        var hostDir = Path.Combine(fixture.Node.DataDir, "host-data", "new");
+        var app = Busybox("app", ["sh", "-c", "echo written-by-pod > /host/out; sleep 3600"]);
+        app.VolumeMounts = [new V1VolumeMount { Name = "host", MountPath = "/host" }, new V1VolumeMount { Name = "cache", MountPath = "/cache" }];
+        var spec = Pod("pw-host", app);
+        spec.Spec.Volumes =
+        [
+            new V1Volume { Name = "host", HostPath = new V1HostPathVolumeSource { Path = hostDir, Type = "DirectoryOrCreate" } },
+            new V1Volume { Name = "cache", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("16Mi") } },
+        ];
+        Directory.CreateDirectory(Path.GetDirectoryName(hostDir)!);
+        var pod = await CreateAsync(spec);
+        var running = await WaitPodAsync(pod, p => p.Status?.Phase == "Running", "Running");
+        await Run.UntilAsync(() => Task.FromResult(File.Exists(Path.Combine(hostDir, "out")) ? "" : null), "the pod's file on the host");
+        Assert.Equal("written-by-pod\n", await File.ReadAllTextAsync(Path.Combine(hostDir, "out")));
+        var cacheMount = (await ExecAsync(ContainerId(running, "app"), "grep", " /cache ", "/proc/mounts")).Split(' ');
+        Assert.Equal("tmpfs", cacheMount[2]);
+        Assert.Contains("size=16384k", cacheMount[3].Split(','));
+
+        // Pages written to a memory-backed emptyDir are charged to the writer's cgroup.
+        var filler = Busybox("fill", ["dd", "if=/dev/zero", "of=/cache/fill", "bs=1M", "count=100"]);
+        filler.VolumeMounts = [new V1VolumeMount { Name = "cache", MountPath = "/cache" }];
+        filler.Resources = new V1ResourceRequirements { Limits = new Dictionary<string, ResourceQuantity> { ["memory"] = new("32Mi") } };
+        var fillSpec = Pod("pw-fill", filler);
+        fillSpec.Spec.RestartPolicy = "Never";
+        fillSpec.Spec.Volumes = [new V1Volume { Name = "cache", EmptyDir = new V1EmptyDirVolumeSource { Medium = "Memory", SizeLimit = new ResourceQuantity("128Mi") } }];
+        var fill = await CreateAsync(fillSpec);
+        var failed = await WaitPodAsync(fill, p => p.Status?.Phase == "Failed", "Failed");
+        Assert.Equal("OOMKilled", failed.Status.ContainerStatuses.Single().State.Terminated.Reason);
+
+        await DeleteAndWaitGoneAsync(pod);
+        await DeleteAndWaitGoneAsync(fill);
+        // hostPath sources outlive the pod.
+        Assert.True(File.Exists(Path.Combine(hostDir, "out")));
+    }
+
     private static V1Pod Pod(string name, V1Container container) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Ns },

@@ -43,7 +43,8 @@ public sealed class RealPartsWorkerNode : IAsyncLifetime
             (await Api.CreateAsync(new V1Node { Metadata = new V1ObjectMeta { Name = NodeName }, Spec = new V1NodeSpec { PodCIDR = ContainerdNode.PodSubnet } })).Require();
             _events = new EventRecorder(Api, new EventSource("kubelet", NodeName), TimeProvider.System, NullLogger.Instance);
             var objects = new ApiObjectSource(Api);
-            var env = new ContainerEnvironmentBuilder(objects, services: objects);
+            var events = _events;
+            var env = new ContainerEnvironmentBuilder(objects, (pod, reason, message) => events.Warning(pod, reason, message), objects);
             var parts = new PodWorkerParts(env,
                 new PodVolumes(new PodVolumesOptions(PodsDir), objects, TimeProvider.System, objects, env),
                 new PresentImages(Node.Cri), new ScriptedProbes(), new ContainerRuntimeSettings(), objects, _events);
