@@ -32,4 +32,21 @@ public sealed class EventRecorderTests(ServerFixture f)
         Assert.True(broken.LastTimestamp >= broken.FirstTimestamp);
         Assert.Equal(1, events[1].Count);
     }
+
+    [Fact]
+    public async Task EventsAboutDifferentFieldPathsAreSeparateEventsThatNameThePart()
+    {
+        var ns = await f.NewNamespaceAsync("events-fieldpath");
+        var cm = (await f.Api.CreateAsync(Wait.ConfigMap(ns, "subject", "1"))).Require();
+        await using (var recorder = new EventRecorder(f.Api, new EventSource("kubelet", "node-1"), TimeProvider.System, NullLogger.Instance))
+        {
+            recorder.Record(cm, "Warning", "Unhealthy", "probe failed", "spec.containers{a}");
+            recorder.Record(cm, "Warning", "Unhealthy", "probe failed", "spec.containers{b}");
+            recorder.Record(cm, "Warning", "Unhealthy", "probe failed", "spec.containers{a}");
+        }
+
+        var events = (await f.Api.ListAsync<Corev1Event>(ns)).Require().Items;
+        Assert.Equal([("spec.containers{a}", 2), ("spec.containers{b}", 1)],
+            events.Select(e => (e.InvolvedObject.FieldPath, e.Count ?? 0)).OrderBy(e => e.FieldPath, StringComparer.Ordinal));
+    }
 }

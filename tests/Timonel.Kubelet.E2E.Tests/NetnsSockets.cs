@@ -41,7 +41,8 @@ internal static partial class NetnsSockets
         },
     });
 
-    private static Socket CreateInside(string netns)
+    /// <summary>A TCP socket in <paramref name="netns"/>, not yet connected.</summary>
+    internal static Socket CreateInside(string netns)
     {
         using var target = File.OpenHandle("/var/run/netns/" + netns);
         using var original = File.OpenHandle("/proc/thread-self/ns/net");

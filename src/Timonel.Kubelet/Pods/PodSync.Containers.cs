@@ -215,11 +215,13 @@ internal sealed partial class PodSync
         }
     }
 
-    /// <summary>An event about one container of the pod, named as upstream does by the involvedObject's fieldPath.</summary>
+    /// <summary>
+    /// An event about one container of the pod: as upstream, the involvedObject's fieldPath names
+    /// the container (<c>spec.containers{name}</c>, <c>spec.initContainers{name}</c>).
+    /// </summary>
     private void ContainerEvent(V1Pod pod, string container, string type, string reason, string message) =>
         _parts.Events.Record(pod, type, reason, message, ContainerFieldPath(pod, container));
 
-    /// <summary><c>spec.containers{name}</c> or <c>spec.initContainers{name}</c>.</summary>
     internal static string ContainerFieldPath(V1Pod pod, string container) =>
         (pod.Spec?.InitContainers ?? []).Any(c => c.Name == container)
             ? $"spec.initContainers{{{container}}}"

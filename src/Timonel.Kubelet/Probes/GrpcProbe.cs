@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
 using k8s.Models;
@@ -10,7 +11,7 @@ namespace Timonel.Kubelet.Probes;
 /// port, with the probe's service name (empty: the server as a whole). SERVING passes; any other
 /// status, an error or the timeout fails, with messages worded as upstream's.
 /// </summary>
-public sealed class GrpcProbe(TimeProvider time)
+public sealed class GrpcProbe(TimeProvider time, Func<Socket>? sockets = null)
 {
     public async Task<ProbeOutcome> RunAsync(string? podIp, V1GRPCAction action, TimeSpan timeout, CancellationToken ct)
     {
@@ -27,7 +28,7 @@ public sealed class GrpcProbe(TimeProvider time)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
         using var channel = GrpcChannel.ForAddress($"http://{target}", new GrpcChannelOptions
         {
-            HttpHandler = new KubeProbeUserAgent(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = timeout }),
+            HttpHandler = new KubeProbeUserAgent(WithConnectTimeout(ProbeSockets.Handler(sockets), timeout)),
             DisposeHttpClient = true,
             MaxRetryAttempts = 0,
         });
@@ -60,6 +61,12 @@ public sealed class GrpcProbe(TimeProvider time)
         {
             return ProbeOutcome.Failure($"error: health rpc probe failed: {e.Status.StatusCode}: {e.Status.Detail}");
         }
+    }
+
+    private static SocketsHttpHandler WithConnectTimeout(SocketsHttpHandler handler, TimeSpan timeout)
+    {
+        handler.ConnectTimeout = timeout;
+        return handler;
     }
 
     private static string StatusName(HealthCheckResponse.Types.ServingStatus status) => status switch

@@ -32,18 +32,18 @@ public sealed class HttpGetClient : IDisposable
     private readonly HttpMessageInvoker _invoker;
     private readonly TimeProvider _time;
 
-    public HttpGetClient(TimeProvider time)
+    /// <param name="time">Measures the timeouts.</param>
+    /// <param name="sockets">Where connections are made (<see cref="ProbeSockets"/>); null: the agent's own namespace.</param>
+    public HttpGetClient(TimeProvider time, Func<Socket>? sockets = null)
     {
         _time = time;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.Zero,
-            SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
-        });
+        var handler = ProbeSockets.Handler(sockets);
+        handler.AllowAutoRedirect = false;
+        handler.UseCookies = false;
+        handler.AutomaticDecompression = DecompressionMethods.None;
+        handler.PooledConnectionLifetime = TimeSpan.Zero;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, _, _, _) => true;
+        _invoker = new HttpMessageInvoker(handler);
     }
 
     public void Dispose() => _invoker.Dispose();

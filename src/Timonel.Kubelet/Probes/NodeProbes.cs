@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Events;
 using Timonel.Kubelet.Cri;
@@ -16,12 +17,13 @@ public sealed class NodeProbes : IAsyncDisposable
 {
     private readonly HttpGetClient _http;
 
-    public NodeProbes(CriClient cri, EventRecorder recorder, IPodSyncTrigger trigger, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="sockets">Where network probes and HTTP hooks connect from (<see cref="ProbeSockets"/>); null: the agent's own namespace.</param>
+    public NodeProbes(CriClient cri, EventRecorder recorder, IPodSyncTrigger trigger, TimeProvider time, ILoggerFactory loggers, Func<Socket>? sockets = null)
     {
-        _http = new HttpGetClient(time);
+        _http = new HttpGetClient(time, sockets);
         var commands = new CriCommandRunner(cri);
         var events = new RecorderContainerEvents(recorder);
-        Probes = new ContainerProbes(ProbeActionRunner.Create(commands, _http, time), events, trigger, time, loggers.CreateLogger<ContainerProbes>());
+        Probes = new ContainerProbes(ProbeActionRunner.Create(commands, _http, time, sockets), events, trigger, time, loggers.CreateLogger<ContainerProbes>());
         Hooks = new LifecycleHooks(commands, _http, events, time, loggers.CreateLogger<LifecycleHooks>());
     }
 

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using k8s.Models;
 using Timonel.Kubelet.Pods;
 
@@ -6,8 +7,9 @@ namespace Timonel.Kubelet.Probes;
 /// <summary>The real <see cref="IProbeActionRunner"/>: picks the probe's one action and runs it.</summary>
 public sealed class ProbeActionRunner(ExecProbe exec, HttpProbe http, TcpProbe tcp, GrpcProbe grpc) : IProbeActionRunner
 {
-    public static ProbeActionRunner Create(IContainerCommandRunner commands, HttpGetClient httpClient, TimeProvider time) =>
-        new(new ExecProbe(commands), new HttpProbe(httpClient), new TcpProbe(time), new GrpcProbe(time));
+    /// <param name="sockets">Where tcpSocket and grpc probes connect from (<see cref="ProbeSockets"/>); the HTTP client has its own.</param>
+    public static ProbeActionRunner Create(IContainerCommandRunner commands, HttpGetClient httpClient, TimeProvider time, Func<Socket>? sockets = null) =>
+        new(new ExecProbe(commands), new HttpProbe(httpClient), new TcpProbe(time, sockets), new GrpcProbe(time, sockets));
 
     public Task<ProbeOutcome> RunAsync(PodContext pod, V1Container container, string containerId, V1Probe probe, TimeSpan timeout, CancellationToken ct) => probe switch
     {

@@ -1,11 +1,10 @@
-using System.Net;
 using System.Net.Sockets;
 using k8s.Models;
 
 namespace Timonel.Kubelet.Probes;
 
 /// <summary>tcpSocket: passes when a TCP connection opens within the timeout; the connection is closed at once.</summary>
-public sealed class TcpProbe(TimeProvider time)
+public sealed class TcpProbe(TimeProvider time, Func<Socket>? sockets = null)
 {
     public async Task<ProbeOutcome> RunAsync(string? podIp, V1Container container, V1TCPSocketAction tcp, TimeSpan timeout, CancellationToken ct)
     {
@@ -19,20 +18,18 @@ public sealed class TcpProbe(TimeProvider time)
         {
             return ProbeOutcome.Error("pod has no IP yet");
         }
-        return await ConnectAsync(host, port.Value, timeout, time, ct).ConfigureAwait(false);
+        return await ConnectAsync(host, port.Value, timeout, ct).ConfigureAwait(false);
     }
 
     /// <summary>Failure messages read like upstream's (Go's dialer): <c>dial tcp HOST:PORT: connect: connection refused</c>.</summary>
-    internal static async Task<ProbeOutcome> ConnectAsync(string host, int port, TimeSpan timeout, TimeProvider time, CancellationToken ct)
+    private async Task<ProbeOutcome> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken ct)
     {
         var target = ContainerPorts.Join(host, port);
         using var limit = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, limit.Token);
-        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            EndPoint endPoint = IPAddress.TryParse(host, out var ip) ? new IPEndPoint(ip, port) : new DnsEndPoint(host, port);
-            await socket.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+            using var socket = await ProbeSockets.ConnectAsync(sockets ?? ProbeSockets.Default, host, port, linked.Token).ConfigureAwait(false);
             return ProbeOutcome.Success();
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

@@ -37,7 +37,8 @@ public sealed class ProbeTests(ProbedPodWorkerNode fixture) : IClassFixture<Prob
             Assert.Equal("spec.containers{app}", e.InvolvedObject.FieldPath);
             Assert.Equal("kubelet", e.Source.Component);
         });
-        Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Container app failed liveness probe, will be restarted");
+        Assert.Contains(events, e => e.Reason == "Killing" && e.Message == "Container app failed liveness probe, will be restarted"
+            && e.InvolvedObject.FieldPath == "spec.containers{app}");
 
         await DeleteAndWaitGoneAsync(pod);
     }
@@ -139,6 +140,51 @@ public sealed class ProbeTests(ProbedPodWorkerNode fixture) : IClassFixture<Prob
         Assert.Contains("exited with 7: no config", message, StringComparison.Ordinal);
         var events = await EventsAsync("poststart-fails");
         Assert.Contains(events, e => e.Reason == "FailedPostStartHook" && e.Type == "Warning" && e.Message == message && e.InvolvedObject.FieldPath == "spec.containers{app}");
+
+        await DeleteAndWaitGoneAsync(pod);
+    }
+
+    [Fact]
+    public async Task Http_and_tcp_probes_reach_the_pod_ip_and_a_404_liveness_probe_restarts_the_container()
+    {
+        var spec = Pod("http-probed", []);
+        var app = spec.Spec.Containers[0];
+        app.Image = ProjectImages.Http;
+        app.Command = null;
+        app.Ports = [new V1ContainerPort { Name = "web", ContainerPort = 80 }];
+        app.ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/cgi-bin/name", Port = "web" }, PeriodSeconds = 1 };
+        app.StartupProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 80 }, PeriodSeconds = 1, FailureThreshold = 30 };
+        app.LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/missing", Port = 80 }, PeriodSeconds = 1, InitialDelaySeconds = 3 };
+        var pod = await CreateAsync(spec);
+
+        // Ready through the httpGet readiness probe (named port) once the tcpSocket startup probe passed.
+        var ready = await WaitPodAsync(pod, p => Condition(p, "Ready") == "True", "Ready");
+        Assert.True(ready.Status.ContainerStatuses.Single().Started);
+        // busybox httpd answers 404 for the liveness path: the container is restarted.
+        await WaitPodAsync(pod, p => p.Status?.ContainerStatuses?.Single().RestartCount >= 1, "a liveness restart");
+        var events = await EventsAsync("http-probed");
+        Assert.Contains(events, e => e.Reason == "Unhealthy" && e.Message == "Liveness probe failed: HTTP probe failed with statuscode: 404");
+        Assert.DoesNotContain(events, e => e.Message.StartsWith("Readiness probe failed: HTTP", StringComparison.Ordinal));
+
+        await DeleteAndWaitGoneAsync(pod);
+    }
+
+    [Fact]
+    public async Task A_tcp_readiness_probe_on_a_closed_port_fails_with_connection_refused()
+    {
+        var spec = Pod("tcp-closed", []);
+        var app = spec.Spec.Containers[0];
+        app.Image = ProjectImages.Http;
+        app.Command = null;
+        app.ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = 81 }, PeriodSeconds = 1 };
+        var pod = await CreateAsync(spec);
+
+        var running = await WaitPodAsync(pod, p => p.Status?.PodIP is { Length: > 0 } && p.Status.ContainerStatuses?.SingleOrDefault()?.State?.Running is not null, "running");
+        var expected = $"Readiness probe failed: dial tcp {running.Status.PodIP}:81: connect: connection refused";
+        await Run.UntilAsync(async () => (await EventsAsync("tcp-closed")).Any(e => e.Reason == "Unhealthy" && e.Message == expected) ? "" : null,
+            "a refused tcp readiness probe", onTimeout: async () => string.Join("\n", (await EventsAsync("tcp-closed")).Select(e => e.Message)));
+        var notReady = (await Api.GetAsync<V1Pod>("default", "tcp-closed")).Require();
+        Assert.Equal("False", Condition(notReady, "Ready"));
 
         await DeleteAndWaitGoneAsync(pod);
     }

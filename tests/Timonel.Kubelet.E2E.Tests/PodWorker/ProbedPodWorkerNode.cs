@@ -8,7 +8,8 @@ namespace Timonel.Kubelet.E2E.Tests.PodWorker;
 /// <summary>
 /// A <see cref="PodWorkerNode"/> whose workers get the real probes and lifecycle hooks
 /// (<see cref="NodeProbes"/>), as the agent wires them. The probes run in the test process, outside
-/// the node's network namespace, so these tests use exec probes and hooks (through containerd).
+/// the node's network namespace: their sockets are made inside it (<see cref="NetnsSockets"/>), so
+/// httpGet, tcpSocket and grpc reach pod IPs as they would from an agent in the node.
 /// </summary>
 public sealed class ProbedPodWorkerNode : PodWorkerNode
 {
@@ -16,7 +17,7 @@ public sealed class ProbedPodWorkerNode : PodWorkerNode
 
     protected override PodWorkerParts CreateParts(EventRecorder events, IPodSyncTrigger trigger)
     {
-        _probes = new NodeProbes(Node.Cri, events, trigger, TimeProvider.System, NullLoggerFactory.Instance);
+        _probes = new NodeProbes(Node.Cri, events, trigger, TimeProvider.System, NullLoggerFactory.Instance, () => NetnsSockets.CreateInside(Node.Netns));
         return base.CreateParts(events, trigger) with
         {
             Probes = _probes.Probes,
