@@ -222,6 +222,7 @@ internal sealed partial class PodSync
     private void ContainerEvent(V1Pod pod, string container, string type, string reason, string message) =>
         _parts.Events.Record(pod, type, reason, message, ContainerFieldPath(pod, container));
 
+    /// <summary><c>spec.containers{name}</c> or <c>spec.initContainers{name}</c>.</summary>
     internal static string ContainerFieldPath(V1Pod pod, string container) =>
         (pod.Spec?.InitContainers ?? []).Any(c => c.Name == container)
             ? $"spec.initContainers{{{container}}}"
