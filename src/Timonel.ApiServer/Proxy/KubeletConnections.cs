@@ -73,9 +73,6 @@ public sealed class KubeletConnections : IDisposable
         return chain.Build(cert) && chain.ChainElements[^1].Certificate.Thumbprint == _ca.Thumbprint;
     }
 
-    public void Dispose()
-    {
-        _http.Dispose();
-        _clientCertificate.Dispose();
-    }
+    /// <summary>The certificates stay with their owner (<see cref="Security.ServerCredentials.KubeletClient"/>).</summary>
+    public void Dispose() => _http.Dispose();
 }

@@ -28,7 +28,9 @@ public sealed class ContainerLogReader(TimeProvider time)
         var buffer = new byte[64 * 1024];
         var lines = new List<LogLine>();
 
-        // The file as it is now: only the last TailLines lines are kept while reading it.
+        // The file as it is now: only the last TailLines lines are kept while reading it, and
+        // reading starts near the end when the tail is all that is wanted.
+        if (options.TailLines is { } wanted) file.Seek(await TailOffset.FindAsync(file, wanted, ct), SeekOrigin.Begin);
         var tail = new Queue<LogLine>();
         int read;
         while ((read = await file.ReadAsync(buffer, ct)) > 0)

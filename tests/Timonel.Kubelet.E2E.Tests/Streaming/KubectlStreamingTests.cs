@@ -37,6 +37,20 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
     }
 
     [Fact]
+    public async Task KubernetesClient_follows_a_log_until_the_container_exits()
+    {
+        var id = await node.RunPodAsync("client-follow-pod", ["sh", "-c", "echo begin; while [ ! -f /tmp/go ]; do sleep 0.1; done; echo end"], "main");
+        var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(node.Server.Kubeconfig);
+        using var client = new Kubernetes(config);
+        await using var stream = await client.CoreV1.ReadNamespacedPodLogAsync("client-follow-pod", "default", follow: true);
+        using var reader = new StreamReader(stream);
+        Assert.Equal("begin", await reader.ReadLineAsync());
+        (await node.Containerd.Cri.ExecSyncAsync(id!, ["touch", "/tmp/go"], TimeSpan.FromSeconds(30))).GetValueOrThrow();
+        Assert.Equal("end", await reader.ReadLineAsync());
+        Assert.Null(await reader.ReadLineAsync());
+    }
+
+    [Fact]
     public async Task Kubectl_logs_errors_read_as_upstream()
     {
         await node.RunPodAsync("two-containers", null, "a", "b");

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Timonel.Kubelet.Streaming;
 
-namespace Timonel.Kubelet.E2E.Tests.Streaming;
+namespace Timonel.Kubelet.Tests.Streaming;
 
 /// <summary>The exec channel protocols and the SPDY frames we write (no containerd needed).</summary>
 public sealed class ChannelFramingTests

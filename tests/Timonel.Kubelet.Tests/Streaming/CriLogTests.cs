@@ -1,7 +1,7 @@
 using System.Text;
 using Timonel.Kubelet.Streaming;
 
-namespace Timonel.Kubelet.E2E.Tests.Streaming;
+namespace Timonel.Kubelet.Tests.Streaming;
 
 /// <summary>The CRI log format and what a log request makes of it (no containerd needed).</summary>
 public sealed class CriLogTests : IDisposable
@@ -65,6 +65,27 @@ public sealed class CriLogTests : IDisposable
         Assert.Equal("e4\na5\n", await ReadAsync(path, new LogOptions(Since: DateTimeOffset.Parse("2026-11-27T19:00:04Z"))));
         Assert.Equal("2026-11-27T19:00:05Z a5\n", await ReadAsync(path, new LogOptions(TailLines: 1, Timestamps: true)));
         Assert.Equal("a1\na2", await ReadAsync(path, new LogOptions(LimitBytes: 5)));
+    }
+
+    [Fact]
+    public async Task Tail_of_a_large_file_starts_near_its_end()
+    {
+        // 20,000 lines (over a megabyte), the last one split in three partial records.
+        var records = Enumerable.Range(0, 20_000).Select(i => $"2026-11-27T19:00:00.{i:D9}Z stdout F line-{i:D5} {new string('x', 40)}").ToList();
+        records.AddRange(["2026-11-27T19:00:01Z stdout P split-", "2026-11-27T19:00:01Z stderr F interleaved", "2026-11-27T19:00:01Z stdout P in-", "2026-11-27T19:00:01Z stdout F three"]);
+        var path = await WriteLogAsync([.. records]);
+        await File.AppendAllTextAsync(path, "2026-11-27T19:00:02Z stdout F not yet ended"); // no newline: still being written
+
+        await using (var file = File.OpenRead(path))
+        {
+            var offset = await TailOffset.FindAsync(file, 3, CancellationToken.None);
+            Assert.InRange(offset, file.Length - 1_000, file.Length);
+            Assert.Equal(0, await TailOffset.FindAsync(file, 1_000_000, CancellationToken.None));
+        }
+        var x = new string('x', 40);
+        Assert.Equal($"line-19999 {x}\ninterleaved\nsplit-in-three\n", await ReadAsync(path, new LogOptions(TailLines: 3)));
+        Assert.Equal("", await ReadAsync(path, new LogOptions(TailLines: 0)));
+        Assert.Equal(20_002, (await ReadAsync(path, new LogOptions(TailLines: 1_000_000))).Count(c => c == '\n'));
     }
 
     [Fact]
