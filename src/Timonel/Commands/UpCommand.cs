@@ -81,7 +81,7 @@ internal static class UpCommand
         }
         var bundled = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".tools", "bin", "kubectl");
         Console.WriteLine($"""
-            timonel: cluster ready at {url} (embedded SQLite store: {DataDir.StorePath(dataDir)}); node {nodeName} is Ready
+            timonel: API server ready at {url} (embedded SQLite store: {DataDir.StorePath(dataDir)}); node {nodeName} is Ready
               export KUBECONFIG={kubeconfig}
               kubectl get nodes{(File.Exists(bundled) ? $"      (kubectl v1.35: {Path.GetFullPath(bundled)})" : "")}
             running: API server, controller manager, scheduler, and one node agent with its own containerd
