@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
 using Timonel.Bench.ApiServer;
 using Timonel.Bench.Deployments;
+using Timonel.Bench.Network;
 using Timonel.Bench.Scheduler;
 using Timonel.Bench.SchedulerE2E;
 using Timonel.Bench.Storage;
@@ -20,6 +21,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
     ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
     ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
+    ["service-proxy"] = ServiceProxyBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

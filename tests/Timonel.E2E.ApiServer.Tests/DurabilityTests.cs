@@ -32,7 +32,13 @@ public sealed class DurabilityTests
                     }
                 }
             })).ToList();
-            await Task.Delay(1500);
+            // Kill once the writes are well under way (a count, not a time: a loaded machine is slow),
+            // with creates still in flight on all 64 connections.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (acknowledged.Count < 200 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
             server.Kill();
             await stop.CancelAsync();
             await Task.WhenAll(writers);

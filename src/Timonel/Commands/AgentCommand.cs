@@ -135,6 +135,13 @@ internal static class AgentCommand
             Console.Error.WriteLine($"timonel: {e.Message}");
             return 1;
         }
+        catch (HttpRequestException e) when (!shutdown.IsCancellationRequested)
+        {
+            // Before the node runs (join, credential, registration) the server must answer; a
+            // supervisor (systemd, `up`) starts the agent again.
+            Console.Error.WriteLine($"timonel: the API server at {serverUri} does not answer: {e.Message}");
+            return 1;
+        }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
         }

@@ -1,13 +1,22 @@
-using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using k8s.Models;
+using Timonel.Client.Api;
+using Timonel.Kubelet.Agent;
+using Timonel.Kubelet.Images;
 
 namespace Timonel.Commands;
 
 /// <summary>
-/// `timonel up`: a local cluster on this machine. Today that is the control plane (API server,
-/// controllers, scheduler) on the embedded SQLite store, started in the background (or attached with --foreground); `up`
-/// waits until it is ready, prints how to reach it, and says plainly what is not built yet.
+/// `timonel up`: a local cluster on this machine: the control plane (API server, controllers,
+/// scheduler) on the embedded SQLite store and one node agent, both in the background (or only
+/// the server attached with --foreground). The node lives in a network namespace of its own
+/// (<c>timonel-HASH</c>, HASH from the data dir) joined to the host by a veth pair with a free /30
+/// of 10.213.0.0/16 (<see cref="NodeNetns"/>, saved in DIR/agent-netns.json for `down`). The server
+/// listens on 127.0.0.1 (the kubeconfig's address) and on the host side of the veth (the agent's
+/// way in), not on every address. `up` returns once the node is Ready.
 /// </summary>
 internal static class UpCommand
 {
@@ -16,15 +25,19 @@ internal static class UpCommand
         var dataDir = DataDir.Resolve(flags);
         var port = flags.Int("https-listen-port", 6443);
         var foreground = flags.Bool("foreground");
+        var nodeName = (flags.String("node-name") ?? Environment.MachineName).ToLowerInvariant();
         flags.EnsureAllUsed();
-        var serverArgs = new[] { "server", "--data-dir", dataDir, "--https-listen-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         if (foreground)
         {
-            return await ServerCommand.RunAsync(Flags.Parse(serverArgs[1..]));
+            return await ServerCommand.RunAsync(Flags.Parse(["--data-dir", dataDir, "--https-listen-port", portText]));
         }
 
         var serverDir = Path.Combine(dataDir, "server");
+        var agentDir = Path.Combine(dataDir, "agent");
         Directory.CreateDirectory(serverDir);
+        Directory.CreateDirectory(agentDir);
+        var netns = await EnsureNetnsAsync(dataDir);
         var log = Path.Combine(serverDir, "server.log");
         if (ServerPid.ReadRunning(dataDir) is { } running)
         {
@@ -33,54 +46,96 @@ internal static class UpCommand
         else
         {
             Console.WriteLine($"timonel: starting the API server (data dir {dataDir}, log {log})");
-            var pid = StartDetached(serverArgs, log);
+            var pid = Detached.StartTimonel([], ["server", "--data-dir", dataDir, "--https-listen-port", portText, "--bind-address", "127.0.0.1," + netns.HostIp], log);
             ServerPid.Write(dataDir, pid);
         }
         var url = $"https://127.0.0.1:{port}";
         if (!await WaitReadyAsync(dataDir, url, TimeSpan.FromSeconds(60)))
         {
-            Console.Error.WriteLine($"timonel: the server did not become ready; last lines of {log}:");
-            foreach (var line in File.Exists(log) ? File.ReadLines(log).TakeLast(20) : []) Console.Error.WriteLine("  " + line);
-            return 1;
+            return Failed("the server did not become ready", log);
+        }
+
+        var agentLog = Path.Combine(agentDir, "agent.log");
+        var images = Path.Combine(agentDir, ImageAutoImport.ImagesDirName);
+        if (!Directory.Exists(images))
+        {
+            // Imported by the agent at start (ImageAutoImport); written once so they are imported once.
+            await ProjectImages.WriteAllAsync(images);
+        }
+        if (AgentPid.ReadRunning(dataDir) is { } agentRunning)
+        {
+            Console.WriteLine($"timonel: an agent is already running for {dataDir} (pid {agentRunning})");
+        }
+        else
+        {
+            Console.WriteLine($"timonel: starting the node agent {nodeName} in network namespace {netns.Netns} ({netns.NodeIp}; log {agentLog})");
+            var token = File.ReadAllText(Path.Combine(serverDir, "token")).Trim();
+            var pid = Detached.StartTimonel(["nsenter", "--net=" + netns.NetnsPath],
+                ["agent", "--server", $"https://{netns.HostIp}:{port}", "--token", token, "--node-name", nodeName, "--data-dir", dataDir], agentLog);
+            AgentPid.Write(dataDir, pid);
         }
         var kubeconfig = Path.Combine(dataDir, "kubeconfig");
+        if (!await WaitNodeReadyAsync(kubeconfig, nodeName, TimeSpan.FromSeconds(120)))
+        {
+            return Failed($"node {nodeName} did not become Ready", agentLog);
+        }
         var bundled = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", ".tools", "bin", "kubectl");
         Console.WriteLine($"""
-            timonel: API server ready at {url} (embedded SQLite store: {DataDir.StorePath(dataDir)})
+            timonel: API server ready at {url} (embedded SQLite store: {DataDir.StorePath(dataDir)}); node {nodeName} is Ready
               export KUBECONFIG={kubeconfig}
-              kubectl get namespaces{(File.Exists(bundled) ? $"      (kubectl v1.35: {Path.GetFullPath(bundled)})" : "")}
-            running: API server, controller manager, scheduler. Not built yet: the node agent that runs
-            real containers, and networking, so pods are scheduled only onto simulated nodes
-            (timonel agent --simulated --nodes N --server https://127.0.0.1:{port} --token "$(cat {Path.Combine(dataDir, "server", "token")})").
+              kubectl get nodes{(File.Exists(bundled) ? $"      (kubectl v1.35: {Path.GetFullPath(bundled)})" : "")}
+            running: API server, controller manager, scheduler, and one node agent with its own containerd
+            (images timonel.local/pause:3.10, busybox:1, http:1 imported). Pods are reachable from the node's
+            namespace (nsenter --net={netns.NetnsPath} curl http://POD-IP/); Services and pod egress come
+            with the networking issue.
             stop it with: ./timonel down{(dataDir == DataDir.Resolve(Flags.Parse([])) ? "" : $" --data-dir {dataDir}")}
             """);
         return 0;
     }
 
-    /// <summary>Starts `timonel server` in its own session, detached from this terminal, logging to a file.</summary>
-    private static int StartDetached(string[] serverArgs, string log)
+    internal static string NetnsFile(string dataDir) => Path.Combine(dataDir, "agent-netns.json");
+
+    /// <summary>The node's namespace of an earlier `up` if it still exists, else a new one.</summary>
+    private static async Task<NodeNetns> EnsureNetnsAsync(string dataDir)
     {
-        var self = Environment.ProcessPath!;
-        var dll = typeof(UpCommand).Assembly.Location;
-        var psi = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add("sh");
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("exec \"$0\" \"$@\" >>\"$TIMONEL_LOG\" 2>&1 </dev/null & echo $!");
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet")
+        if (NodeNetns.Load(NetnsFile(dataDir)) is { } existing && File.Exists(existing.NetnsPath) && Directory.Exists("/sys/class/net/" + existing.HostVeth))
         {
-            psi.ArgumentList.Add(self);
-            psi.ArgumentList.Add(dll);
+            return existing;
         }
-        else
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(dataDir)))[..6];
+        var netns = await NodeNetns.CreateAsync("timonel-" + hash, "tm" + hash, 213, Convert.ToInt32(hash[..4], 16) % 16384);
+        netns.Save(NetnsFile(dataDir));
+        return netns;
+    }
+
+    private static int Failed(string what, string log)
+    {
+        Console.Error.WriteLine($"timonel: {what}; last lines of {log}:");
+        foreach (var line in File.Exists(log) ? File.ReadLines(log).TakeLast(20) : []) Console.Error.WriteLine("  " + line);
+        return 1;
+    }
+
+    private static async Task<bool> WaitNodeReadyAsync(string kubeconfig, string nodeName, TimeSpan timeout)
+    {
+        using var api = ApiConnection.FromKubeconfig(kubeconfig);
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
         {
-            psi.ArgumentList.Add(self);
+            try
+            {
+                var node = await api.GetAsync<V1Node>(null, nodeName);
+                if (node.Value?.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true)
+                {
+                    return true;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // The server is restarting; try again.
+            }
+            await Task.Delay(250);
         }
-        foreach (var a in serverArgs) psi.ArgumentList.Add(a);
-        psi.Environment["TIMONEL_LOG"] = log;
-        using var p = Process.Start(psi)!;
-        var pidText = p.StandardOutput.ReadLine();
-        p.WaitForExit();
-        return int.Parse(pidText!, System.Globalization.CultureInfo.InvariantCulture);
+        return false;
     }
 
     private static async Task<bool> WaitReadyAsync(string dataDir, string url, TimeSpan timeout)
