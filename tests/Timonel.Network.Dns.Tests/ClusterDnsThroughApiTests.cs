@@ -9,8 +9,8 @@ namespace Timonel.Network.Dns.Tests;
 
 /// <summary>
 /// End to end: a real `timonel server` (its bootstrap `kube-dns` Service included), Services and
-/// EndpointSlices written through the API, <see cref="ClusterDnsRecords"/> following them with
-/// informers, the server on 127.0.0.1 answering an ARSoft client and forwarding to a stub upstream.
+/// EndpointSlices written through the API, <see cref="ClusterDns"/> (records following them with
+/// informers, the server on 127.0.0.1 answering an ARSoft client and forwarding to a stub upstream).
 /// </summary>
 public sealed class ClusterDnsThroughApiTests
 {
@@ -22,18 +22,17 @@ public sealed class ClusterDnsThroughApiTests
         await using var apiServer = await ServerProcess.StartNewAsync("--service-cidr", "10.96.0.0/16", "--disable-controllers");
         using var api = ApiConnection.FromKubeconfig(apiServer.Kubeconfig);
         await using var stub = StubUpstream.Start();
-        var records = new ClusterDnsRecords(api, new ClusterDnsOptions());
         var port = FreeDnsPort();
-        using var stop = new CancellationTokenSource();
-        var recordsRunning = records.RunAsync(stop.Token);
-        var server = new ClusterDnsServer(records, new IPEndPoint(IPAddress.Loopback, port), new ClusterDnsServerOptions
+        var dns = new ClusterDns(api, new IPEndPoint(IPAddress.Loopback, port), new ClusterDnsOptions(), new ClusterDnsServerOptions
         {
             UpstreamResolvConf = stub.ResolvConfPath,
             UpstreamPort = stub.Port,
         });
-        server.Start();
+        using var stop = new CancellationTokenSource();
+        var running = dns.RunAsync(stop.Token);
         try
         {
+            await dns.Ready.WaitAsync(Patience);
             using var client = ClientOn(port);
 
             // The bootstrap Service of cluster DNS sits at the tenth address, and names the zone's NS.
@@ -42,6 +41,8 @@ public sealed class ClusterDnsThroughApiTests
             Assert.Equal(["dns/UDP/53", "dns-tcp/TCP/53"], kubeDns.Spec.Ports.Select(p => $"{p.Name}/{p.Protocol}/{p.Port}"));
             await Eventually(async () => (await client.AskAsync("kube-dns.kube-system.svc.cluster.local", RecordType.A)).Addresses().SequenceEqual(["10.96.0.10"]), "kube-dns answers");
             Assert.Equal(["10.96.0.1"], (await client.AskAsync("kubernetes.default.svc.cluster.local", RecordType.A)).Addresses());
+            var ns = await client.AskAsync("cluster.local", RecordType.Ns);
+            Assert.Equal("10.96.0.10", Assert.IsType<ARecord>(Assert.Single(ns.AdditionalRecords, r => r is ARecord)).Address.ToString());
 
             Ok(await api.CreateAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "demo" } }));
             Assert.Equal(ReturnCode.NxDomain, (await client.AskAsync("web.demo.svc.cluster.local", RecordType.A)).ReturnCode);
@@ -82,9 +83,8 @@ public sealed class ClusterDnsThroughApiTests
         }
         finally
         {
-            await server.DisposeAsync();
             await stop.CancelAsync();
-            await recordsRunning;
+            await running;
         }
     }
 

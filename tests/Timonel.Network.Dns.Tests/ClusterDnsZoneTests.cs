@@ -19,6 +19,7 @@ public sealed class ClusterDnsZoneTests
             Service("demo", "empty", "None"),
             Service("kube-system", "kube-dns", "10.96.0.10", ("dns", "UDP", 53), ("dns-tcp", "TCP", 53)),
             ExternalName("demo", "search", "search.example.test"),
+            ExternalName("demo", "by-address", "192.0.2.9"),
         ],
         [
             Slice("demo", "web", "web-1", [("http", "TCP", 8080)], ("10.244.1.5", null, true)),
@@ -77,6 +78,7 @@ public sealed class ClusterDnsZoneTests
     [InlineData("_http._udp.web.demo.svc.cluster.local")]
     [InlineData("empty.demo.svc.cluster.local")]
     [InlineData("not-an-ip.demo.pod.cluster.local")]
+    [InlineData("by-address.demo.svc.cluster.local")]
     public void Unknown_names_in_the_zone_are_nxdomain_with_the_soa(string name)
     {
         var answer = Cluster().Answer(Question(name, RecordType.A));

@@ -48,6 +48,7 @@ public sealed class ClusterDnsRecords
     private readonly IInformer<V1Service> _services;
     private readonly IInformer<V1EndpointSlice> _slices;
     private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly TaskCompletionSource _built = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly DomainName _zone;
     private ClusterDnsZone _current;
     private long _rebuilds;
@@ -76,6 +77,9 @@ public sealed class ClusterDnsRecords
 
     public long RebuildCount => Interlocked.Read(ref _rebuilds);
 
+    /// <summary>Completes with the first snapshot built from complete lists; cancelled if the run ends before.</summary>
+    public Task FirstBuild => _built.Task;
+
     /// <summary>Starts the informers (if owned), waits for their first list, then rebuilds on change until cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -98,6 +102,7 @@ public sealed class ClusterDnsRecords
         }
         finally
         {
+            _built.TrySetCanceled(CancellationToken.None);
             if (_ownsInformers)
             {
                 await _informers.DisposeAsync().ConfigureAwait(false);
@@ -112,6 +117,7 @@ public sealed class ClusterDnsRecords
         IReadOnlyList<IPAddress> nsAddresses = dnsService?.ClusterIps ?? [];
         Volatile.Write(ref _current, new ClusterDnsZone(_zone, snapshot, _options.Ttl, nsAddresses));
         Interlocked.Increment(ref _rebuilds);
+        _built.TrySetResult();
         DnsLog.Rebuilt(_logger, snapshot.Count);
     }
 

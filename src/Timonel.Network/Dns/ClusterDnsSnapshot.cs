@@ -101,8 +101,8 @@ public sealed class ClusterDnsSnapshot
     private static DnsService FromService(V1Service service, IEnumerable<V1EndpointSlice> slices)
     {
         var spec = service.Spec ?? new V1ServiceSpec();
-        var ns = service.Metadata.NamespaceProperty.ToLowerInvariant();
-        var name = service.Metadata.Name.ToLowerInvariant();
+        var ns = (service.Metadata.NamespaceProperty ?? "").ToLowerInvariant();
+        var name = (service.Metadata.Name ?? "").ToLowerInvariant();
         var ports = (spec.Ports ?? []).Select(p => new DnsPort((p.Name ?? "").ToLowerInvariant(), (p.Protocol ?? "TCP").ToLowerInvariant(), p.Port)).ToList();
         if (spec.Type == "ExternalName")
         {

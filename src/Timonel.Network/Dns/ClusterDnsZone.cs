@@ -133,7 +133,9 @@ public sealed class ClusterDnsZone
 
     private ZoneAnswer? ExternalName(DnsQuestion question, DnsService service)
     {
-        if (string.IsNullOrEmpty(service.ExternalName) || !DomainName.TryParse(service.ExternalName, out var target) || target is null)
+        // An address is no name to alias (CoreDNS serves no record for it either).
+        if (string.IsNullOrEmpty(service.ExternalName) || IPAddress.TryParse(service.ExternalName, out _)
+            || !DomainName.TryParse(service.ExternalName, out var target) || target is null)
         {
             return null;
         }
