@@ -83,8 +83,7 @@ internal static class PodStartupBench
 
     private static async Task WatchRunningAsync(IKubernetes client, ConcurrentDictionary<string, long> running, CancellationToken ct)
     {
-        var list = await client.CoreV1.ListNamespacedPodWithHttpMessagesAsync("bench", watch: true, cancellationToken: ct);
-        await foreach (var (_, pod) in list.WatchAsync<V1Pod, V1PodList>(cancellationToken: ct))
+        await foreach (var (_, pod) in client.CoreV1.WatchListNamespacedPodAsync("bench", cancellationToken: ct))
         {
             if (pod.Status?.Phase == "Running" && !string.IsNullOrEmpty(pod.Status.PodIP))
             {
