@@ -1,5 +1,6 @@
 // Benchmarks are run by hand and reported in docs/benchmarks.md; they are never timed assertions.
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
+using Timonel.Bench.Agent;
 using Timonel.Bench.ApiServer;
 using Timonel.Bench.Deployments;
 using Timonel.Bench.Network;
@@ -22,6 +23,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
     ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
     ["service-proxy"] = ServiceProxyBench.RunAsync,
+    ["pod-startup"] = PodStartupBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

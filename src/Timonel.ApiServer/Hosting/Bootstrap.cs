@@ -7,7 +7,8 @@ namespace Timonel.ApiServer.Hosting;
 /// <summary>
 /// The objects every cluster has from its first start: the four system namespaces, and the
 /// `kubernetes` Service (the first address of the service CIDR) with the Endpoints and
-/// EndpointSlice that point at this API server, and the two system PriorityClasses.
+/// EndpointSlice that point at this API server, the `kube-dns` Service (the tenth address), and
+/// the two system PriorityClasses.
 /// </summary>
 public static class Bootstrap
 {
@@ -49,6 +50,7 @@ public static class Bootstrap
             ["endpoints"] = new JsonArray(new JsonObject { ["addresses"] = new JsonArray(address), ["conditions"] = new JsonObject { ["ready"] = true } }),
             ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = options.Port, ["protocol"] = "TCP" }),
         }, ct);
+        await CreateIfMissingAsync(api, "", "v1", "services", "kube-system", KubeDnsService(options), ct);
         foreach (var (name, value, description) in PriorityAdmission.SystemClasses)
         {
             await CreateIfMissingAsync(api, "scheduling.k8s.io", "v1", "priorityclasses", null, new JsonObject
@@ -59,6 +61,29 @@ public static class Bootstrap
                 ["preemptionPolicy"] = "PreemptLowerPriority",
             }, ct);
         }
+    }
+
+    /// <summary>
+    /// The cluster DNS Service at the tenth address of the service CIDR, the address every pod's
+    /// resolv.conf names (kubelet's clusterDNS). Its endpoints are the nodes' DNS servers.
+    /// </summary>
+    public static JsonObject KubeDnsService(ApiServerOptions options)
+    {
+        var labels = new JsonObject { ["k8s-app"] = "kube-dns", ["kubernetes.io/name"] = "KubeDNS" };
+        return new JsonObject
+        {
+            ["metadata"] = new JsonObject { ["name"] = "kube-dns", ["labels"] = labels },
+            ["spec"] = new JsonObject
+            {
+                ["clusterIP"] = options.ServiceCidr.At(10).ToString(),
+                ["ports"] = new JsonArray(
+                    new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
+                    new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
+                ["selector"] = new JsonObject { ["k8s-app"] = "kube-dns" },
+                ["sessionAffinity"] = "None",
+                ["type"] = "ClusterIP",
+            },
+        };
     }
 
     /// <summary>Creates an object through the same preparation and admission as a client's create, if absent.</summary>

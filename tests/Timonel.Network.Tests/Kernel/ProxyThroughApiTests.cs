@@ -35,7 +35,7 @@ public sealed class ProxyThroughApiTests
                 Spec = new V1ServiceSpec
                 {
                     Type = "NodePort",
-                    ClusterIP = "10.96.0.10",
+                    ClusterIP = "10.96.0.20",
                     Ports = [new V1ServicePort { Name = "http", Port = 80, Protocol = "TCP", TargetPort = "web", NodePort = 30080 }],
                 },
             }));
@@ -56,29 +56,29 @@ public sealed class ProxyThroughApiTests
                 ],
             }));
 
-            await EventuallyBothAnswer(lab.Client, "http://10.96.0.10/");
+            await EventuallyBothAnswer(lab.Client, "http://10.96.0.20/");
             await EventuallyBothAnswer(lab.Client, $"http://{NetLab.NodeAddress}:30080/");
 
             // Someone flushes the table: the periodic check rewrites it.
             var flushed = await NetLab.RunAsync("nsenter", ["--net=" + NetLab.PathOf(lab.Node), "nft", "flush", "table", "ip", "timonel"]);
             Assert.Equal(0, flushed.Exit);
-            await EventuallyBothAnswer(lab.Client, "http://10.96.0.10/");
+            await EventuallyBothAnswer(lab.Client, "http://10.96.0.20/");
 
             // pod-b stops being ready: it gets no new connection.
             slice.Endpoints[1].Conditions.Ready = false;
             slice = Ok(await api.UpdateAsync(slice));
-            await Eventually(async () => (await NetLab.AnswersAsync(lab.PodBNs, "http://10.96.0.10/", 20)) is { Count: 1 } a && a.ContainsKey("pod-a"), "only pod-a answers");
+            await Eventually(async () => (await NetLab.AnswersAsync(lab.PodBNs, "http://10.96.0.20/", 20)) is { Count: 1 } a && a.ContainsKey("pod-a"), "only pod-a answers");
 
             // No endpoint left: refused at once.
             Ok(await api.DeleteAsync<V1EndpointSlice>("demo", "web-1"));
-            await Eventually(async () => (await NetLab.CurlAsync(lab.Client, "http://10.96.0.10/")).Exit == 7, "connection refused");
+            await Eventually(async () => (await NetLab.CurlAsync(lab.Client, "http://10.96.0.20/")).Exit == 7, "connection refused");
 
             // The Service goes: its rules go with it.
             Ok(await api.DeleteAsync<V1Service>("demo", "web"));
             // (The API server's own `kubernetes` Service stays: its cluster IP keeps a reject entry.)
-            await Eventually(() => Task.FromResult(proxy.Written is { } written && !written.ClusterIps.Contains("10.96.0.10")
+            await Eventually(() => Task.FromResult(proxy.Written is { } written && !written.ClusterIps.Contains("10.96.0.20")
                 && !written.Chains.Keys.Any(c => c.Contains("demo/web/", StringComparison.Ordinal))), "rules of web removed");
-            Assert.DoesNotContain("10.96.0.10", await lab.ListTableAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain("10.96.0.20", await lab.ListTableAsync(), StringComparison.Ordinal);
         }
         finally
         {
