@@ -14,12 +14,18 @@ public sealed class CronJobTests(ClusterFixture cluster) : IClassFixture<Cluster
     public async Task A_missed_time_starts_a_job_that_is_tracked_until_it_completes()
     {
         var ns = await cluster.NewNamespaceAsync("cron");
+        // Hourly at the minute that began two minutes ago: that time is due at once after the
+        // recorded lastScheduleTime (three minutes ago), and the schedule cannot tick by itself
+        // during the test (a per-minute schedule could start a job of its own first).
+        var now = DateTime.UtcNow;
+        var missed = now.AddMinutes(-3);
+        var minute = now.AddMinutes(-2).Minute;
         var cronJob = (await cluster.Api.CreateAsync(new V1CronJob
         {
             Metadata = new V1ObjectMeta { Name = "tick", NamespaceProperty = ns },
             Spec = new V1CronJobSpec
             {
-                Schedule = "*/1 * * * *",
+                Schedule = $"{minute} * * * *",
                 ConcurrencyPolicy = "Forbid",
                 JobTemplate = new V1JobTemplateSpec
                 {
@@ -35,7 +41,6 @@ public sealed class CronJobTests(ClusterFixture cluster) : IClassFixture<Cluster
             },
         })).Require();
 
-        var missed = DateTime.UtcNow.AddMinutes(-3);
         for (var attempt = 0; ; attempt++)
         {
             var current = await GetAsync(ns);
