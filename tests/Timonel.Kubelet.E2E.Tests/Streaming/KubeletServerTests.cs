@@ -145,8 +145,13 @@ public sealed partial class KubeletServerTests(ContainerdNode node) : IClassFixt
     public async Task Exec_with_a_tty_takes_the_terminal_size()
     {
         await RunAsync("tty", "sleep", "3600");
-        // The size is sent before the line the command waits for, so it is set when stty runs.
-        var path = $"exec/default/tty/main?command=sh&command=-c&command={Uri.EscapeDataString("read x; stty size; exit 2")}&stdin=true&stdout=true&tty=true";
+        // The size goes to the runtime before the line the command waits for, but containerd applies
+        // it to the pty on its own goroutine (a shim Resize call after the process starts) while
+        // stdin is copied on another, so the line can be read before the size lands: the command
+        // waits (bounded, ~10 s) until the terminal has a size, as a user's shell would by the time
+        // they type. Without the resize it never gets one and the assertion below fails.
+        const string script = "read x; i=0; until [ -n \"$(stty size 2>/dev/null)\" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i+1)); done; stty size; exit 2";
+        var path = $"exec/default/tty/main?command=sh&command=-c&command={Uri.EscapeDataString(script)}&stdin=true&stdout=true&tty=true";
         var outcome = await _client.ExecAsync(ChannelProtocol.V5, path, Encoding.UTF8.GetBytes("go\r"), closeStdin: false, CancellationToken.None,
             resize: """{"Width":123,"Height":45}""");
         Assert.Contains("45 123", outcome.Stdout, StringComparison.Ordinal);
