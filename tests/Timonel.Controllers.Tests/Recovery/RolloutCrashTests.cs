@@ -158,18 +158,28 @@ public sealed class RolloutCrashTests(ITestOutputHelper output)
 
     private static async Task<List<V1Pod>> ListPodsAsync(ApiConnection api) => (await api.ListAsync<V1Pod>(Ns)).Require().Items;
 
-    /// <summary>Non-terminating pods controlled by a ReplicaSet of the deployment, and how many are Ready.</summary>
+    /// <summary>
+    /// Non-terminating pods controlled by a ReplicaSet of the deployment when the pods were listed,
+    /// and how many are Ready. The sets are listed before and after the pods: a set created in
+    /// between (a rollout's new set, whose first pod can become Ready and let an old pod go before
+    /// the pod list is served) is in the second list, a set deleted in between in the first, so
+    /// every listed pod's set is known and the count is neither larger nor smaller than the pods.
+    /// </summary>
     private static async Task<(int Pods, int Available)> CountPodsAsync(ApiConnection api)
     {
-        // ReplicaSets first: a set created after this list only makes the pod count smaller, never larger.
-        var sets = (await api.ListAsync<V1ReplicaSet>(Ns)).Require().Items
-            .Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Name == Name) == true)
-            .Select(rs => rs.Metadata.Uid).ToHashSet();
-        var pods = (await ListPodsAsync(api))
+        var sets = await DeploymentSetUidsAsync(api);
+        var all = await ListPodsAsync(api);
+        sets.UnionWith(await DeploymentSetUidsAsync(api));
+        var pods = all
             .Where(p => p.Metadata.DeletionTimestamp is null && p.Metadata.OwnerReferences?.Any(o => o.Controller == true && sets.Contains(o.Uid)) == true)
             .ToList();
         return (pods.Count, pods.Count(p => p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "True") == true));
     }
+
+    private static async Task<HashSet<string>> DeploymentSetUidsAsync(ApiConnection api) =>
+        (await api.ListAsync<V1ReplicaSet>(Ns)).Require().Items
+            .Where(rs => rs.Metadata.OwnerReferences?.Any(o => o.Controller == true && o.Name == Name) == true)
+            .Select(rs => rs.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
 
     private static string Describe(IEnumerable<Sample> samples, Func<Sample, bool> bad) =>
         string.Join(" ", samples.Where(bad).Select(s => $"{s.At.TotalSeconds:F1}s:{s.Pods}/{s.Available}"));
