@@ -15,16 +15,16 @@ internal static class DownCommand
         var dataDir = DataDir.Resolve(flags);
         flags.EnsureAllUsed();
         var stopped = false;
-        if (AgentPid.ReadRunning(dataDir) is { } agent)
+        if (PidFile.Agent.ReadRunning(dataDir) is { } agent)
         {
             await Detached.StopAsync(agent, TimeSpan.FromSeconds(10));
             Console.WriteLine($"timonel: stopped the agent (pid {agent})");
             stopped = true;
         }
-        if (ServerPid.ReadRunning(dataDir) is { } server)
+        if (PidFile.Server.ReadRunning(dataDir) is { } server)
         {
             await Detached.StopAsync(server, TimeSpan.FromSeconds(10));
-            ServerPid.Remove(dataDir);
+            PidFile.Server.Remove(dataDir);
             Console.WriteLine($"timonel: stopped the server (pid {server})");
             stopped = true;
         }

@@ -39,7 +39,7 @@ internal static class UpCommand
         Directory.CreateDirectory(agentDir);
         var netns = await EnsureNetnsAsync(dataDir);
         var log = Path.Combine(serverDir, "server.log");
-        if (ServerPid.ReadRunning(dataDir) is { } running)
+        if (PidFile.Server.ReadRunning(dataDir) is { } running)
         {
             Console.WriteLine($"timonel: a server is already running for {dataDir} (pid {running})");
         }
@@ -47,7 +47,7 @@ internal static class UpCommand
         {
             Console.WriteLine($"timonel: starting the API server (data dir {dataDir}, log {log})");
             var pid = Detached.StartTimonel([], ["server", "--data-dir", dataDir, "--https-listen-port", portText, "--bind-address", "127.0.0.1," + netns.HostIp], log);
-            ServerPid.Write(dataDir, pid);
+            PidFile.Server.Write(dataDir, pid);
         }
         var url = $"https://127.0.0.1:{port}";
         if (!await WaitReadyAsync(dataDir, url, TimeSpan.FromSeconds(60)))
@@ -62,7 +62,7 @@ internal static class UpCommand
             // Imported by the agent at start (ImageAutoImport); written once so they are imported once.
             await ProjectImages.WriteAllAsync(images);
         }
-        if (AgentPid.ReadRunning(dataDir) is { } agentRunning)
+        if (PidFile.Agent.ReadRunning(dataDir) is { } agentRunning)
         {
             Console.WriteLine($"timonel: an agent is already running for {dataDir} (pid {agentRunning})");
         }
@@ -72,7 +72,7 @@ internal static class UpCommand
             var token = File.ReadAllText(Path.Combine(serverDir, "token")).Trim();
             var pid = Detached.StartTimonel(["nsenter", "--net=" + netns.NetnsPath],
                 ["agent", "--server", $"https://{netns.HostIp}:{port}", "--token", token, "--node-name", nodeName, "--data-dir", dataDir], agentLog);
-            AgentPid.Write(dataDir, pid);
+            PidFile.Agent.Write(dataDir, pid);
         }
         var kubeconfig = Path.Combine(dataDir, "kubeconfig");
         if (!await WaitNodeReadyAsync(kubeconfig, nodeName, TimeSpan.FromSeconds(120)))
