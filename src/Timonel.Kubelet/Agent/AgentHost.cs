@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Api;
 using Timonel.Client.Events;
+using Timonel.Client.Informers;
 using Timonel.Kubelet.Containerd;
 using Timonel.Kubelet.Containers;
 using Timonel.Kubelet.Cri;
@@ -19,8 +20,9 @@ namespace Timonel.Kubelet.Agent;
 /// One real node, built and run in order (each step gates the next):
 /// join check (ServerTrust) → node credential (client + serving certificates) → containerd (own,
 /// reused across restarts, or --container-runtime-endpoint) → registries file and image archives →
-/// Node registration, Lease and status → podCIDR → CNI conflist (Ready) → pod workers with every
-/// part → the HTTPS endpoint on 10250. <see cref="RunAsync"/> returns when cancelled; containers and
+/// Node registration, Lease and status → podCIDR → CNI conflist (Ready) → the node's components
+/// (<see cref="AgentOptions.Components"/>: networking) → pod workers with every part → the HTTPS
+/// endpoint on 10250. <see cref="RunAsync"/> returns when cancelled; containers and
 /// containerd keep running. A failure before the node runs is an <see cref="AgentStartException"/>.
 /// </summary>
 public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
@@ -71,6 +73,28 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
         CniConflist.Write(confDir, cidr, Path.Combine(options.AgentDir, "cni", "ipam"));
         AgentLog.PodNetwork(_logger, cidr, CniConflist.Bridge, confDir);
         reporter.NetworkReady();
+        await using var componentInformers = new SharedInformerFactory(api, options.Time, loggers);
+        var agentNode = new AgentNode
+        {
+            Api = api,
+            Informers = componentInformers,
+            NodeName = options.NodeName,
+            NodeIp = IPAddress.Parse(hostIp),
+            PodCidr = cidr,
+            ClusterCidr = options.ClusterCidr,
+            ServiceCidr = options.ServiceCidr,
+            ClusterDomain = options.ClusterDomain,
+            PodBridge = CniConflist.Bridge,
+            AgentDir = options.AgentDir,
+            Loggers = loggers,
+            Time = options.Time,
+        };
+        foreach (var component in options.Components)
+        {
+            background.Add(component.RunAsync(agentNode, stop.Token));
+            AgentLog.ComponentStarted(_logger, component.Name);
+        }
+        componentInformers.Start();
 
         await using var events = new EventRecorder(api, new EventSource("kubelet", options.NodeName), options.Time, loggers.CreateLogger("timonel.agent.events"));
         var objects = new ApiObjectSource(api);

@@ -30,4 +30,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} running: kubelet endpoint on port {Port}, containerd {Runtime}")]
     public static partial void Running(ILogger logger, string node, int port, string runtime);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node component {Component} started")]
+    public static partial void ComponentStarted(ILogger logger, string component);
 }

@@ -33,6 +33,17 @@ public sealed record AgentOptions
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>The cluster's pod range (the server's --cluster-cidr).</summary>
+    public string ClusterCidr { get; init; } = "10.42.0.0/16";
+
+    /// <summary>The cluster's Service range (the server's --service-cidr).</summary>
+    public string ServiceCidr { get; init; } = "10.43.0.0/16";
+
+    public string ClusterDomain { get; init; } = "cluster.local";
+
+    /// <summary>The node's components besides its pods (networking), run once the pod network is ready.</summary>
+    public IReadOnlyList<INodeComponent> Components { get; init; } = [];
+
     public string CredentialsDir => Path.Combine(AgentDir, "credentials");
     public string ContainerdDir => Path.Combine(AgentDir, "containerd");
     public string PodsDir => Path.Combine(AgentDir, "pods");

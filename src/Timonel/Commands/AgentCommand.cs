@@ -32,6 +32,7 @@ internal static class AgentCommand
         var nodeName = flags.String("node-name");
         var endpoint = flags.String("container-runtime-endpoint");
         var nodeIpText = flags.String("node-ip");
+        var network = AgentNetwork.Settings.From(flags);
         flags.EnsureAllUsed();
         if (server is null || token is null)
         {
@@ -43,7 +44,11 @@ internal static class AgentCommand
         }
         if (!simulated)
         {
-            return await RunRealAsync(server, token, dataDir, nodeName, endpoint, nodeIpText, leaseInterval);
+            if (network.Error is not null)
+            {
+                return CommandLine.Fail(network.Error);
+            }
+            return await RunRealAsync(server, token, dataDir, nodeName, endpoint, nodeIpText, leaseInterval, network);
         }
         if (options.Nodes < 1)
         {
@@ -77,7 +82,7 @@ internal static class AgentCommand
         return 0;
     }
 
-    private static async Task<int> RunRealAsync(string server, string token, string dataDir, string? nodeName, string? endpoint, string? nodeIpText, TimeSpan leaseInterval)
+    private static async Task<int> RunRealAsync(string server, string token, string dataDir, string? nodeName, string? endpoint, string? nodeIpText, TimeSpan leaseInterval, AgentNetwork.Settings network)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme != "https")
         {
@@ -125,6 +130,10 @@ internal static class AgentCommand
             RuntimeSocket = socket,
             NodeIp = nodeIp,
             LeaseRenewInterval = leaseInterval,
+            ClusterCidr = network.ClusterCidr,
+            ServiceCidr = network.ServiceCidr,
+            ClusterDomain = network.ClusterDomain,
+            Components = AgentNetwork.Components(network),
         }, loggers);
         try
         {
