@@ -53,3 +53,11 @@ public interface INodeComponent
 
     Task RunAsync(AgentNode node, CancellationToken ct);
 }
+
+/// <summary>A node component from a name and a run function (how the CLI plugs in Timonel.Network's parts).</summary>
+public sealed class NodeComponent(string name, Func<AgentNode, CancellationToken, Task> run) : INodeComponent
+{
+    public string Name => name;
+
+    public Task RunAsync(AgentNode node, CancellationToken ct) => run(node, ct);
+}
