@@ -1,5 +1,6 @@
 using System.Net;
 using Timonel.Kubelet.Agent;
+using Timonel.Network.Overlay;
 
 namespace Timonel.Commands;
 
@@ -31,6 +32,11 @@ internal static class AgentNetwork
     public static IReadOnlyList<INodeComponent> Components(Settings settings)
     {
         _ = settings;
-        return [];
+        return
+        [
+            new NodeComponent("overlay", (node, ct) => new VxlanOverlay(node.Api, node.Informers,
+                OverlayNode.Parse(node.NodeName, node.NodeIp, node.PodCidr, node.ClusterCidr),
+                new IpOverlayKernel(new HostCommands()), new OverlayOptions { Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
+        ];
     }
 }
