@@ -53,6 +53,8 @@ public sealed class OverlayKernelTests
             Assert.Equal($"pod-{to} {lab.Nodes[from - 1].PodIp}", body);
         }
         Assert.True(await PingAsync(lab.Nodes[1], lab.Nodes[0]), "ping pod 2 -> pod 1");
+        // Pods have MTU 1500, the overlay 1450: full-size TCP segments still get through.
+        Assert.Equal(OverlayLab.BigSize.ToString(System.Globalization.CultureInfo.InvariantCulture), await lab.DownloadAsync(1, 2));
 
         // Leaving the cluster CIDR (a host on the nodes' network): the host sees the node's address.
         var outside = await NetLab.CurlAsync(lab.Nodes[0].PodNs, $"http://{OverlayLab.HostAddress}/cgi-bin/who");

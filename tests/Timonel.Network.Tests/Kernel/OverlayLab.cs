@@ -23,6 +23,7 @@ internal sealed class OverlayLab : IAsyncDisposable
 
     public const string ClusterCidr = "10.42.0.0/16";
     public const string HostAddress = "10.77.0.1";
+    public const int BigSize = 300_000;
 
     private readonly List<string> _namespaces = [];
     private readonly List<Process> _servers = [];
@@ -159,6 +160,14 @@ internal sealed class OverlayLab : IAsyncDisposable
     public Task<(int Exit, string Body, string Error)> PodToPodAsync(int from, int to) =>
         NetLab.CurlAsync(Nodes[from - 1].PodNs, $"http://{Nodes[to - 1].PodIp}/cgi-bin/who");
 
+    /// <summary>How many bytes of pod <paramref name="to"/>'s <c>big</c> page pod <paramref name="from"/> received (curl's failure as text otherwise).</summary>
+    public async Task<string> DownloadAsync(int from, int to)
+    {
+        var (exit, output, error) = await NetLab.RunAsync("nsenter",
+            ["--net=" + NetLab.PathOf(Nodes[from - 1].PodNs), "curl", "-sS", "--max-time", "10", "-o", "/dev/null", "-w", "%{size_download}", $"http://{Nodes[to - 1].PodIp}/big"]);
+        return exit == 0 ? output.Trim() : $"curl exit {exit}: {error.Trim()}";
+    }
+
     public static async Task<string> InAsync(string ns, params string[] command)
     {
         var (exit, output, error) = await NetLab.RunAsync("nsenter", ["--net=" + NetLab.PathOf(ns), .. command]);
@@ -181,6 +190,8 @@ internal sealed class OverlayLab : IAsyncDisposable
         var root = Path.Combine(_webRoot, name);
         var cgi = Directory.CreateDirectory(Path.Combine(root, "cgi-bin")).FullName;
         File.WriteAllText(Path.Combine(root, "index.html"), name + "\n");
+        // Larger than any MTU: full-size segments must cross the overlay (whose MTU is 50 less than the pods').
+        File.WriteAllText(Path.Combine(root, "big"), new string('x', BigSize));
         var who = Path.Combine(cgi, "who");
         File.WriteAllText(who, "#!/bin/sh\n"
             + "a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}\n"
