@@ -1,5 +1,6 @@
 using System.Net;
 using Timonel.Kubelet.Agent;
+using Timonel.Network.LoadBalancer;
 
 namespace Timonel.Commands;
 
@@ -31,6 +32,10 @@ internal static class AgentNetwork
     public static IReadOnlyList<INodeComponent> Components(Settings settings)
     {
         _ = settings;
-        return [];
+        return
+        [
+            new NodeComponent("lb-announcer", (node, ct) => new LoadBalancerAnnouncer(node.Informers, node.NodeName, node.NodeIp,
+                Path.Combine(node.AgentDir, "lb-announcer"), new LinkCommands(), new LoadBalancerAnnouncerOptions { Time = node.Time, Loggers = node.Loggers }).RunAsync(ct)),
+        ];
     }
 }
