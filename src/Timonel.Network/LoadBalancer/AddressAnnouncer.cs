@@ -21,7 +21,9 @@ public sealed class AddressAnnouncer
     private readonly ILinkCommands _link;
     private readonly string _stateFile;
     private readonly ILogger _logger;
+    // Touched only by ApplyAsync (one caller at a time); readers get the immutable snapshot.
     private readonly HashSet<string> _announced = new(StringComparer.Ordinal);
+    private volatile IReadOnlySet<string> _held = new HashSet<string>();
 
     public AddressAnnouncer(IPAddress nodeIp, ILinkCommands link, string stateDir, ILogger logger)
     {
@@ -32,10 +34,13 @@ public sealed class AddressAnnouncer
         _stateFile = Path.Combine(stateDir, "addresses");
     }
 
-    /// <summary>The addresses held since the last successful apply.</summary>
-    public IReadOnlySet<string> Held => _announced;
+    /// <summary>The addresses held after the last apply (a snapshot, safe to read from any thread).</summary>
+    public IReadOnlySet<string> Held => _held;
 
-    /// <summary>Brings the node's link to exactly <paramref name="wanted"/>; an error text when a step failed (retry later).</summary>
+    /// <summary>
+    /// Brings the node's link to exactly <paramref name="wanted"/>; an error text when a step failed
+    /// (retry later). Not concurrent with itself.
+    /// </summary>
     public async Task<string?> ApplyAsync(IReadOnlySet<string> wanted, CancellationToken ct)
     {
         var link = await _link.FindNodeLinkAsync(_nodeIp, ct).ConfigureAwait(false);
@@ -83,6 +88,7 @@ public sealed class AddressAnnouncer
             }
         }
         WriteState(kept);
+        _held = _announced.ToHashSet(StringComparer.Ordinal);
         foreach (var result in await Task.WhenAll(takeovers).ConfigureAwait(false))
         {
             if (!result.Ok)

@@ -68,7 +68,7 @@ public sealed class LoadBalancerAnnouncer
         _nodes.AddEventHandler(ResourceEventHandler<V1Node>.ForAll(_ => MarkDirty()));
     }
 
-    /// <summary>The addresses this node answers for since the last successful apply.</summary>
+    /// <summary>The addresses this node answers for after the last apply (a snapshot).</summary>
     public IReadOnlySet<string> Held => _announcer.Held;
 
     public async Task RunAsync(CancellationToken ct)

@@ -99,18 +99,25 @@ public sealed class LoadBalancerArpTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_restarted_announcer_removes_the_addresses_it_added_and_no_longer_wins_and_leaves_others_alone()
+    public async Task Addresses_get_the_node_subnet_or_32_and_a_restarted_announcer_removes_only_what_it_added_and_no_longer_wins()
     {
+        const string OutsideSubnet = "10.99.0.1";
         var ns = _lab.NodeNamespaces["node-a"];
-        Assert.Null(await Announcer("node-a").ApplyAsync(new HashSet<string> { LbIp }, CancellationToken.None));
-        Assert.True(await L2Lab.HasAddressAsync(ns, LbIp));
+        var announcer = Announcer("node-a");
+        Assert.Null(await announcer.ApplyAsync(new HashSet<string> { LbIp, OutsideSubnet }, CancellationToken.None));
+        Assert.Equal([OutsideSubnet, LbIp], announcer.Held.Order());
+        var shown = (await NetLab.RunAsync("ip", ["-n", ns, "-4", "addr", "show", "dev", "eth0"])).Output;
+        // Inside the node's /24: a secondary address of that subnet; outside it: a /32.
+        Assert.Contains($"inet {LbIp}/24 scope global secondary eth0", shown);
+        Assert.Contains($"inet {OutsideSubnet}/32 scope global eth0", shown);
         // Someone else's address on the same link.
         Assert.Equal(0, (await NetLab.RunAsync("ip", ["-n", ns, "addr", "add", "192.168.78.99/32", "dev", "eth0"])).Exit);
 
         var restarted = Announcer("node-a");
-        Assert.Null(await restarted.ApplyAsync(new HashSet<string>(), CancellationToken.None));
+        Assert.Null(await restarted.ApplyAsync(new HashSet<string> { OutsideSubnet }, CancellationToken.None));
 
         Assert.False(await L2Lab.HasAddressAsync(ns, LbIp));
+        Assert.True(await L2Lab.HasAddressAsync(ns, OutsideSubnet));
         Assert.True(await L2Lab.HasAddressAsync(ns, "192.168.78.99"));
         Assert.True(await L2Lab.HasAddressAsync(ns, L2Lab.NodeAddresses["node-a"]));
     }
