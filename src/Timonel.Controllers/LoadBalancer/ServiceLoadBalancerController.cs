@@ -114,9 +114,15 @@ public sealed class ServiceLoadBalancerController : Controller, IRunnableControl
         var allocations = _allocations!;
         if (service.Spec.LoadBalancerIP is { Length: > 0 } requested)
         {
+            var previous = allocations.AddressOf(key);
             var (taken, holder) = allocations.TryTake(key, requested);
             if (taken)
             {
+                if (previous is not null && previous != requested)
+                {
+                    ServiceLbLog.Released(Logger, previous, key, "asked for another address");
+                    WakeWaiting(key);
+                }
                 return (requested, null);
             }
             Release(key, "asked for another address");
@@ -146,15 +152,21 @@ public sealed class ServiceLoadBalancerController : Controller, IRunnableControl
             return null;
         }
         ServiceLbLog.Released(Logger, address, key, why);
+        WakeWaiting(key);
+        return address;
+    }
+
+    /// <summary>Enqueues the Services of this controller that hold no address (an address just came free).</summary>
+    private void WakeWaiting(string releasedBy)
+    {
         foreach (var waiting in _services.Lister.List())
         {
             var waitingKey = ResourceTable.KeyOf(waiting.Metadata);
-            if (waitingKey != key && IsOurs(waiting) && _allocations.AddressOf(waitingKey) is null)
+            if (waitingKey != releasedBy && IsOurs(waiting) && _allocations!.AddressOf(waitingKey) is null)
             {
                 Queue.Add(waitingKey);
             }
         }
-        return address;
     }
 
     private async Task<SyncResult> WriteStatusAsync(V1Service service, string? address, CancellationToken ct)

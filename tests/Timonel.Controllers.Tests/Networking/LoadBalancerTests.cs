@@ -94,6 +94,14 @@ public sealed class LoadBalancerTests
         Assert.Equal(first, await AddressOfAsync(api, ns, "clash"));
         Assert.Null((await api.GetAsync<V1Service>(ns, "outside")).Require().Status?.LoadBalancer?.Ingress?.FirstOrDefault());
         Assert.Null((await api.GetAsync<V1Service>(ns, "foreign")).Require().Status?.LoadBalancer?.Ingress?.FirstOrDefault());
+
+        // A Service that asks for another address lets the old one go to the Service waiting for it.
+        (await api.DeleteAsync<V1Service>(ns, "fourth")).EnsureOk();
+        (await api.CreateAsync(Service(ns, "wants-11", requestedIp: "10.99.0.11"))).Require();
+        Assert.Contains($"already in use by {ns}/wanted", await EventMessageAsync(api, ns, "wants-11", "AllocationFailed"));
+        (await api.PatchAsync<V1Service>(ns, "wanted", PatchType.Merge, """{"spec":{"loadBalancerIP":"10.99.0.20"}}""")).EnsureOk();
+        Assert.Equal("10.99.0.11", await AddressOfAsync(api, ns, "wants-11"));
+        Assert.Equal("10.99.0.20", await AddressOfAsync(api, ns, "wanted"));
     }
 
     [Fact]
