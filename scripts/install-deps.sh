@@ -8,9 +8,10 @@ deps_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Debian packages: etcd for the etcd backend's tests and benchmarks; containerd, runc, the CNI
 # plugins, iproute2 and nftables for the node agent; busybox-static and gcc for the project's own
 # images (tests import them, since no registry is reachable); docker-registry and apache2-utils
-# (htpasswd) for the image-pull tests, which run a local registry inside a test network namespace.
+# (htpasswd) for the image-pull tests, which run a local registry inside a test network namespace;
+# iputils-arping for the load-balancer announcer's gratuitous ARP.
 debian_packages=(etcd-server etcd-client containerd runc containernetworking-plugins busybox-static
-  iproute2 nftables curl gcc libc6-dev docker-registry apache2-utils)
+  iproute2 nftables curl gcc libc6-dev docker-registry apache2-utils iputils-arping)
 
 missing=()
 for pkg in "${debian_packages[@]}"; do

@@ -4,7 +4,7 @@ namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
 {
-    /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob.</summary>
+    /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob, the Service load balancer.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Networking { get; } =
     [
         c => new EndpointsController(c),
@@ -12,5 +12,6 @@ public static partial class BuiltinControllers
         c => new Jobs.JobController(c),
         c => new DaemonSets.DaemonSetController(c),
         c => new CronJobs.CronJobController(c),
+        c => new LoadBalancer.ServiceLoadBalancerController(c),
     ];
 }

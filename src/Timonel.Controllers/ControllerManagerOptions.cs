@@ -10,6 +10,12 @@ public sealed record ControllerManagerOptions
     /// <summary>How long a node may go without renewing its Lease before it is Ready=Unknown.</summary>
     public TimeSpan NodeMonitorGracePeriod { get; init; } = TimeSpan.FromSeconds(50);
 
+    /// <summary>
+    /// The addresses LoadBalancer Services get (`--service-lb-pool`); null: none, and such Services
+    /// stay pending.
+    /// </summary>
+    public LoadBalancer.AddressPool? LoadBalancerPool { get; init; }
+
     /// <summary>Workers per controller.</summary>
     public int Workers { get; init; } = 4;
 

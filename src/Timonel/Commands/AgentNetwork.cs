@@ -1,6 +1,7 @@
 using System.Net;
 using Timonel.Kubelet.Agent;
 using Timonel.Network.Overlay;
+using Timonel.Network.LoadBalancer;
 
 namespace Timonel.Commands;
 
@@ -37,6 +38,8 @@ internal static class AgentNetwork
             new NodeComponent("overlay", (node, ct) => new VxlanOverlay(node.Api, node.Informers,
                 OverlayNode.Parse(node.NodeName, node.NodeIp, node.PodCidr, node.ClusterCidr),
                 new IpOverlayKernel(new HostCommands()), new OverlayOptions { Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
+            new NodeComponent("lb-announcer", (node, ct) => new LoadBalancerAnnouncer(node.Informers, node.NodeName, node.NodeIp,
+                Path.Combine(node.AgentDir, "lb-announcer"), new LinkCommands(), new LoadBalancerAnnouncerOptions { Time = node.Time, Loggers = node.Loggers }).RunAsync(ct)),
         ];
     }
 }

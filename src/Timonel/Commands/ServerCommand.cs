@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Timonel.ApiServer.Hosting;
 using Timonel.Client.Api;
 using Timonel.Controllers;
+using Timonel.Controllers.LoadBalancer;
 using Timonel.Scheduler.Algorithm;
 using Timonel.Scheduler.Hosting;
 using Timonel.Storage;
@@ -31,6 +32,7 @@ internal static class ServerCommand
         var disableControllers = flags.Bool("disable-controllers");
         var disableScheduler = flags.Bool("disable-scheduler");
         var graceText = flags.String("node-monitor-grace-period", "50s");
+        var lbPoolText = flags.String("service-lb-pool");
         flags.EnsureAllUsed();
         // A comma list: the first is the kubeconfig's address, the others are listened on too.
         var binds = bind.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -71,6 +73,15 @@ internal static class ServerCommand
         {
             return CommandLine.Fail($"--node-monitor-grace-period: \"{graceText}\" is not a duration like 40s or 2m");
         }
+        AddressPool? lbPool = null;
+        if (lbPoolText is not null)
+        {
+            (lbPool, var poolError) = AddressPool.Parse(lbPoolText);
+            if (lbPool is null)
+            {
+                return CommandLine.Fail($"--service-lb-pool: {poolError}");
+            }
+        }
         Directory.CreateDirectory(Path.Combine(dataDir, "server"));
         using var dataDirLock = DataDirLock.TryAcquire(Path.Combine(dataDir, "server", "lock"));
         if (dataDirLock is null)
@@ -96,7 +107,7 @@ internal static class ServerCommand
         await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
         var components = new List<Task>();
-        await using var controllers = disableControllers ? null : StartControllers(host, options, nodeGrace, loggerFactory, shutdown.Token, components);
+        await using var controllers = disableControllers ? null : StartControllers(host, options, nodeGrace, lbPool, loggerFactory, shutdown.Token, components);
         if (!disableScheduler)
         {
             var scheduler = new SchedulerService(InternalConnection(host, options, "system:kube-scheduler"), new SchedulerOptions(), TimeProvider.System, loggerFactory);
@@ -123,13 +134,14 @@ internal static class ServerCommand
     /// in-memory token), started once the API answers.
     /// </summary>
     private static ControllerManager StartControllers(ApiServerHost host, ApiServerOptions options, TimeSpan nodeGrace,
-        ILoggerFactory loggers, CancellationToken ct, List<Task> components)
+        AddressPool? lbPool, ILoggerFactory loggers, CancellationToken ct, List<Task> components)
     {
         var api = InternalConnection(host, options, "system:kube-controller-manager");
         var manager = new ControllerManager(api, new ControllerManagerOptions
         {
             ClusterCidr = options.ClusterCidr.ToString(),
             NodeMonitorGracePeriod = nodeGrace,
+            LoadBalancerPool = lbPool,
         }, loggers);
         components.Add(manager.RunAsync(ct));
         return manager;
