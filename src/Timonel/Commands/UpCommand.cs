@@ -130,7 +130,7 @@ internal static class UpCommand
             PidFile.Server.Write(dataDir, Detached.StartTimonel([], args, log));
         }
         var url = $"https://127.0.0.1:{port}";
-        if (!await UpWait.ServerReadyAsync(dataDir, url, TimeSpan.FromSeconds(60), ct))
+        if (!await UpWait.ServerReadyAsync(dataDir, url, () => PidFile.Server.ReadRunning(dataDir) is not null, TimeSpan.FromSeconds(60), ct))
         {
             return Failed("the server did not become ready", log);
         }

@@ -8,12 +8,12 @@ namespace Timonel.Commands;
 /// <summary>What `up` waits for: the server's /readyz, then every node Ready while its agent lives.</summary>
 internal static class UpWait
 {
-    /// <summary>True once /readyz answers 200 over TLS checked against DIR/server/tls/ca.crt.</summary>
-    public static async Task<bool> ServerReadyAsync(string dataDir, string url, TimeSpan timeout, CancellationToken ct)
+    /// <summary>True once /readyz answers 200 over TLS checked against DIR/server/tls/ca.crt; false at the deadline or once the server process is gone.</summary>
+    public static async Task<bool> ServerReadyAsync(string dataDir, string url, Func<bool> serverAlive, TimeSpan timeout, CancellationToken ct)
     {
         var caPath = Path.Combine(dataDir, "server", "tls", "ca.crt");
         var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline && serverAlive())
         {
             if (File.Exists(caPath))
             {
