@@ -5,7 +5,7 @@ namespace Timonel.Agent.E2E.Tests;
 
 /// <summary>
 /// `timonel up` gives a cluster whose node is Ready and runs a pod; `timonel down` leaves nothing
-/// of the node behind: no namespace, veth, process, mount or cgroup.
+/// of the node behind: no namespace, veth, bridge, process, mount or cgroup.
 /// </summary>
 public sealed class UpDownTests : IAsyncLifetime
 {
@@ -16,11 +16,14 @@ public sealed class UpDownTests : IAsyncLifetime
     [Fact]
     public async Task Up_runs_a_ready_node_with_a_pod_and_down_removes_everything()
     {
-        var up = await TimonelAsync("up", "--data-dir", _dataDir, "--https-listen-port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", _node);
+        var up = await TimonelAsync("up", "--data-dir", _dataDir, "--https-listen-port", _port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--node-name", _node, "--isolated");
         Assert.True(up.ExitCode == 0, up.Output);
-        var netns = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "agent-netns.json")))!;
-        var netnsName = netns["Netns"]!.GetValue<string>();
-        var hostVeth = netns["HostVeth"]!.GetValue<string>();
+        var net = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(_dataDir, "cluster-net.json")))!;
+        var bridge = net["Bridge"]!.GetValue<string>();
+        var node = net["Nodes"]!.AsArray().Single()!;
+        Assert.Equal(_node, node["Name"]!.GetValue<string>());
+        var netnsName = node["Netns"]!.GetValue<string>();
+        var hostVeth = node["HostVeth"]!.GetValue<string>();
         Assert.True(File.Exists("/var/run/netns/" + netnsName));
 
         var env = new Dictionary<string, string> { ["KUBECONFIG"] = Path.Combine(_dataDir, "kubeconfig") };
@@ -45,6 +48,7 @@ public sealed class UpDownTests : IAsyncLifetime
         Assert.True(down.ExitCode == 0, down.Output);
         Assert.False(File.Exists("/var/run/netns/" + netnsName), "the node's network namespace is left");
         Assert.False(Directory.Exists("/sys/class/net/" + hostVeth), "the host's veth is left");
+        Assert.False(Directory.Exists("/sys/class/net/" + bridge), "the host's bridge is left");
         Assert.Empty(ProcessesMentioning(_dataDir));
         Assert.DoesNotContain(_dataDir, await File.ReadAllTextAsync("/proc/self/mountinfo"));
         Assert.Empty(Timonel.Kubelet.Containerd.CgroupTree.Directories("/timonel/" + _node));

@@ -12,7 +12,7 @@ public sealed class UpDownTests
         var port = ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            var up = await RunAsync(Path.Combine(RepoPaths.Root, "timonel"), "up", "--data-dir", dataDir, "--https-listen-port", port);
+            var up = await RunAsync(Path.Combine(RepoPaths.Root, "timonel"), "up", "--data-dir", dataDir, "--https-listen-port", port, "--isolated");
             Assert.True(up.ExitCode == 0, up.All);
             Assert.Contains($"API server ready at https://127.0.0.1:{port}", up.Stdout);
             Assert.Contains($"export KUBECONFIG={dataDir}/kubeconfig", up.Stdout);

@@ -30,7 +30,7 @@ internal static class PodStartupBench
         try
         {
             var up = Stopwatch.StartNew();
-            await RunTimonelAsync("up", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--node-name", "bench-node");
+            await RunTimonelAsync("up", "--data-dir", dataDir, "--https-listen-port", port.ToString(CultureInfo.InvariantCulture), "--node-name", "bench-node", "--isolated");
             Console.WriteLine($"timonel up: node Ready after {up.Elapsed.TotalSeconds:F1} s");
             using var api = ApiConnection.FromKubeconfig(Path.Combine(dataDir, "kubeconfig"));
             var client = api.Kubernetes;
@@ -60,7 +60,7 @@ internal static class PodStartupBench
             Console.WriteLine($"{latencies.Count}/{pods} pods Running; create-to-Running p50 {Percentile(latencies, 0.5):F0} ms, " +
                 $"p99 {Percentile(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms");
             await Task.Delay(5000); // let the agent settle (probes, status writes) before reading its memory
-            var agentPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "agent", "agent.pid")).Trim(), CultureInfo.InvariantCulture);
+            var agentPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "nodes", "bench-node", "agent", "agent.pid")).Trim(), CultureInfo.InvariantCulture);
             Console.WriteLine($"agent VmRSS with {running.Count} pods running: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
             return latencies.Count == pods ? 0 : 1;
         }

@@ -9,8 +9,8 @@ namespace Timonel.Kubelet.Agent;
 /// <c>HostIp</c>/30) and <c>NodeVeth</c> (inside, <c>NodeIp</c>/30). Nothing else: no default
 /// route, so the node reaches the host's veth address and nothing beyond it. The /30 is the first
 /// one of the given /16 (from an offset) that overlaps no IPv4 address or route of the host.
-/// Used by `timonel up` (block 10.213.0.0/16) and the agent E2E tests; saved as JSON so
-/// `timonel down` removes exactly what `up` made.
+/// Used by the agent E2E tests (`timonel up` uses <see cref="LocalClusterNet"/>, which shares the
+/// host-network scan and the ip runner below); saved as JSON so a test's clean-up finds it.
 /// </summary>
 public sealed record NodeNetns(string Netns, string HostVeth, string NodeVeth, string HostIp, string NodeIp)
 {
@@ -73,7 +73,7 @@ public sealed record NodeNetns(string Netns, string HostVeth, string NodeVeth, s
     }
 
     /// <summary>Every IPv4 network of the host's addresses and routes (a /30 inside any is taken).</summary>
-    private static async Task<List<(uint Net, uint Mask)>> HostIpv4NetworksAsync()
+    internal static async Task<List<(uint Net, uint Mask)>> HostIpv4NetworksAsync()
     {
         var networks = new List<(uint, uint)>();
         var text = await IpAsync("-4", "-o", "addr", "show") + "\n" + await IpAsync("-4", "route", "show", "table", "all");
@@ -104,7 +104,7 @@ public sealed record NodeNetns(string Netns, string HostVeth, string NodeVeth, s
 
     private static IPAddress ToIp(uint v) => new([(byte)(v >> 24), (byte)(v >> 16), (byte)(v >> 8), (byte)v]);
 
-    private static async Task<string> IpAsync(params string[] args)
+    internal static async Task<string> IpAsync(params string[] args)
     {
         var info = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)

@@ -18,6 +18,7 @@ public sealed class NodeStatusReporter(ApiConnection api, CriClient cri, AgentOp
 {
     public const string KubeletVersion = "v1.35.0-timonel";
     private volatile bool _networkReady;
+    private readonly TaskCompletionSource _networkReadySignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _lastConditionKey = "";
     private DateTime _lastStatusWrite;
     private readonly Dictionary<string, DateTime> _transitions = new(StringComparer.Ordinal);
@@ -25,7 +26,11 @@ public sealed class NodeStatusReporter(ApiConnection api, CriClient cri, AgentOp
     public IReadOnlyDictionary<string, ResourceQuantity> Capacity { get; } = NodeFacts.Capacity(options.AgentDir, options.MaxPods);
 
     /// <summary>Called once the CNI conflist exists: the next check reports Ready.</summary>
-    public void NetworkReady() => _networkReady = true;
+    public void NetworkReady()
+    {
+        _networkReady = true;
+        _networkReadySignal.TrySetResult();
+    }
 
     public async Task<V1Node> RegisterAsync(CancellationToken ct)
     {
@@ -88,6 +93,9 @@ public sealed class NodeStatusReporter(ApiConnection api, CriClient cri, AgentOp
     /// <summary>Lease renewals and status writes until cancelled; API errors are logged and retried next round.</summary>
     public async Task RunAsync(string nodeUid, CancellationToken ct)
     {
+        // The round after the pod network becomes ready runs at once: Ready is reported then, not
+        // up to a lease interval later (`timonel up` waits for it).
+        var wake = _networkReadySignal.Task;
         while (!ct.IsCancellationRequested)
         {
             try
@@ -114,7 +122,11 @@ public sealed class NodeStatusReporter(ApiConnection api, CriClient cri, AgentOp
             {
                 AgentLog.ApiUnreachable(logger, "request timed out");
             }
-            await Task.Delay(options.LeaseRenewInterval, options.Time, ct);
+            if (await Task.WhenAny(Task.Delay(options.LeaseRenewInterval, options.Time, ct), wake) == wake)
+            {
+                wake = Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            }
+            ct.ThrowIfCancellationRequested();
         }
     }
 

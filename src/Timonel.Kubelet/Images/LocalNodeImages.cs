@@ -17,8 +17,8 @@ public enum NodeImportOutcome
 
 /// <summary>
 /// Finds the nodes of a local cluster under a data dir and imports image archives into them: the
-/// node of <c>timonel up</c> / <c>timonel agent</c> keeps its containerd under
-/// <c>DIR/agent/containerd</c>, further nodes under <c>DIR/nodes/NAME/agent/containerd</c>.
+/// node of <c>timonel agent --data-dir DIR</c> keeps its containerd under <c>DIR/agent/containerd</c>,
+/// the nodes of <c>timonel up</c> under <c>DIR/nodes/NAME/agent/containerd</c>.
 /// </summary>
 public static class LocalNodeImages
 {

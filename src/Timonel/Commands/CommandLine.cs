@@ -7,8 +7,8 @@ internal static class CommandLine
         Usage: timonel COMMAND [flags]
 
         Commands:
-          up          start a local cluster on this machine (embedded SQLite store), in the background
-          down        stop what `up` started
+          up          start a local cluster of N nodes on this machine (up [--nodes N] [--isolated] [--foreground])
+          down        stop and remove what `up` started
           server      run the control plane (API server on HTTPS, controllers, scheduler)
           agent       run a node: real containers through containerd (or --simulated --nodes N)
           kubeconfig  print the admin kubeconfig of a server's data dir
