@@ -126,7 +126,7 @@ internal static class UpCommand
         {
             Console.WriteLine($"timonel: starting the API server (data dir {dataDir}, log {log})");
             List<string> args = ["server", "--data-dir", dataDir, "--https-listen-port", portText, "--bind-address", "127.0.0.1," + net.HostIp];
-            args.AddRange(["--service-lb-pool", net.LoadBalancerPool]); // needs the lb helper's --service-lb-pool
+            args.AddRange(["--service-lb-pool", net.LoadBalancerPool]);
             PidFile.Server.Write(dataDir, Detached.StartTimonel([], args, log));
         }
         var url = $"https://127.0.0.1:{port}";
