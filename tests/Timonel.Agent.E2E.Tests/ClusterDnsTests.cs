@@ -72,6 +72,45 @@ public sealed class ClusterDnsTests(AgentNode node) : IClassFixture<AgentNode>
         await node.KubectlAsync("delete", "namespace", Namespace, "--wait=false");
     }
 
+    [Fact]
+    public async Task A_rolling_update_loses_no_request_through_the_cluster_ip()
+    {
+        const string ns = "roll";
+        await node.WaitReadyAsync();
+        await node.KubectlAsync("create", "namespace", ns);
+        await node.KubectlInAsync(RollManifests, "apply", "-n", ns, "-f", "-");
+        await node.KubectlAsync("wait", "-n", ns, "--for=condition=Ready", "pod/client", "--timeout=180s");
+        await node.KubectlAsync("rollout", "status", "-n", ns, "deployment/web", "--timeout=180s");
+        var clusterIp = (await node.KubectlAsync("get", "service", "web", "-n", ns, "-o", "jsonpath={.spec.clusterIP}")).Trim();
+        await Shell.UntilAsync(() => node.CurlFromNodeAsync($"http://{clusterIp}/"), "the service answering", 60, () => node.AgentOutput);
+
+        // Requests one after another until told to stop; each either gets its 200 or counts as lost.
+        var script = $"n=0; lost=0; while [ ! -f /tmp/stop ]; do n=$((n+1)); printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 3 {clusterIp} 80 | grep -q '200 OK' || lost=$((lost+1)); done; echo \"$n $lost\"";
+        var load = Shell.RunAsync(RepoPaths.Kubectl, ["exec", "-n", ns, "client", "--", "sh", "-c", script],
+            new Dictionary<string, string> { ["KUBECONFIG"] = node.Server.Kubeconfig });
+        var before = await node.KubectlAsync("get", "pods", "-n", ns, "-l", "app=web", "-o", "name");
+        await node.KubectlAsync("rollout", "restart", "-n", ns, "deployment/web");
+        await node.KubectlAsync("rollout", "status", "-n", ns, "deployment/web", "--timeout=180s");
+        // Until the old pods are gone, so their termination happened under load.
+        await Shell.UntilAsync(async () =>
+        {
+            var now = await node.KubectlAsync("get", "pods", "-n", ns, "-l", "app=web", "-o", "name");
+            return before.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(p => !now.Contains(p, StringComparison.Ordinal)) ? now : null;
+        }, "the old pods gone", 120, () => node.AgentOutput);
+        await node.KubectlAsync("exec", "-n", ns, "client", "--", "touch", "/tmp/stop");
+        var (code, stdout, stderr) = await load;
+        Assert.True(code == 0, stderr);
+        var counts = stdout.Trim().Split(' ').Select(int.Parse).ToArray();
+        Assert.True(counts[0] > 50, $"only {counts[0]} requests were made during the rollout");
+        Assert.True(counts[1] == 0, $"{counts[1]} of {counts[0]} requests lost");
+        // Each old pod was stopped only after the node saw it withdrawn from the Service.
+        foreach (var pod in before.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()["pod/".Length..]))
+        {
+            Assert.Contains($"pod {pod}: endpoint drain Withdrawn after", node.AgentOutput);
+        }
+        await node.KubectlAsync("delete", "namespace", ns, "--wait=false");
+    }
+
     private static List<string> NameServers(string resolvConf) =>
         resolvConf.Split('\n').Where(l => l.StartsWith("nameserver", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
 
@@ -90,6 +129,50 @@ public sealed class ClusterDnsTests(AgentNode node) : IClassFixture<AgentNode>
             return (code == 0 || anyExit) && good(stdout) ? stdout : null;
         }, what, 60, () => last + "\n" + node.AgentOutput);
     }
+
+    /// <summary>Two replicas with a readiness probe (a new pod gets traffic once httpd listens) and a client.</summary>
+    private static readonly string RollManifests = $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: { app: web }
+          template:
+            metadata:
+              labels: { app: web }
+            spec:
+              terminationGracePeriodSeconds: 5
+              containers:
+              - name: http
+                image: {{ProjectImages.Http}}
+                imagePullPolicy: IfNotPresent
+                readinessProbe:
+                  httpGet: { path: /, port: 80 }
+                  periodSeconds: 1
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: web
+        spec:
+          selector: { app: web }
+          ports:
+          - port: 80
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: client
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: sh
+            image: {{ProjectImages.Busybox}}
+            command: ["sleep", "3600"]
+        """;
 
     private static readonly string Manifests = $$"""
         apiVersion: apps/v1

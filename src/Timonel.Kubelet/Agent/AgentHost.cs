@@ -98,7 +98,8 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
             AgentLog.ComponentStarted(_logger, component.Name);
         }
         // Asked for before the factory starts: the slices are shared with the service proxy.
-        var drain = new EndpointSliceDrain(componentInformers.GetInformer<V1EndpointSlice>(), options.Time, options.EndpointPropagationDelay);
+        var drain = new EndpointSliceDrain(componentInformers.GetInformer<V1EndpointSlice>(), options.Time, options.EndpointPropagationDelay,
+            loggers.CreateLogger("Timonel.Kubelet.Pods"));
         componentInformers.Start();
 
         await using var events = new EventRecorder(api, new EventSource("kubelet", options.NodeName), options.Time, loggers.CreateLogger("timonel.agent.events"));

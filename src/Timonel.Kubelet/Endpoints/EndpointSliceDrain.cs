@@ -1,4 +1,6 @@
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Timonel.Client.Informers;
 using Timonel.Kubelet.Pods;
 
@@ -44,10 +46,12 @@ public sealed class EndpointSliceDrain
 
     private readonly Func<string, EndpointState> _stateOf;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
 
     /// <summary>Reads the agent's shared EndpointSlice informer (an index by address is added to it).</summary>
-    public EndpointSliceDrain(IInformer<V1EndpointSlice> slices, TimeProvider time, TimeSpan? propagationDelay = null)
+    public EndpointSliceDrain(IInformer<V1EndpointSlice> slices, TimeProvider time, TimeSpan? propagationDelay = null, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         slices.AddIndex(ByAddressIndex, slice => (slice.Endpoints ?? []).SelectMany(e => e.Addresses ?? []).Distinct(StringComparer.Ordinal));
         _stateOf = ip => slices.HasSynced ? StateOf(slices.Lister.ByIndex(ByAddressIndex, ip), ip) : EndpointState.NotListed;
         _time = time;
@@ -57,6 +61,7 @@ public sealed class EndpointSliceDrain
     /// <summary>For tests: the state of an address from anywhere.</summary>
     public EndpointSliceDrain(Func<string, EndpointState> stateOf, TimeProvider time, TimeSpan? propagationDelay = null)
     {
+        _logger = NullLogger.Instance;
         _stateOf = stateOf;
         _time = time;
         PropagationDelay = propagationDelay ?? DefaultPropagationDelay;
@@ -65,8 +70,19 @@ public sealed class EndpointSliceDrain
     public TimeSpan PropagationDelay { get; }
 
     /// <summary>The <see cref="EndpointDrain"/> the pod worker calls.</summary>
-    public Task DrainAsync(PodContext pod, TimeSpan budget, CancellationToken ct) =>
-        pod.PodIp is { } ip ? WaitAsync(ip, budget, ct) : Task.FromResult(DrainOutcome.NotAnEndpoint);
+    public async Task DrainAsync(PodContext pod, TimeSpan budget, CancellationToken ct)
+    {
+        if (pod.PodIp is not { } ip)
+        {
+            return;
+        }
+        var started = _time.GetUtcNow();
+        var outcome = await WaitAsync(ip, budget, ct).ConfigureAwait(false);
+        if (outcome != DrainOutcome.NotAnEndpoint)
+        {
+            DrainLog.Drained(_logger, pod.Pod.Metadata.Name, outcome.ToString(), (long)(_time.GetUtcNow() - started).TotalMilliseconds);
+        }
+    }
 
     public async Task<DrainOutcome> WaitAsync(string ip, TimeSpan budget, CancellationToken ct)
     {
@@ -117,4 +133,10 @@ public sealed class EndpointSliceDrain
         }
         return listed ? EndpointState.Withdrawn : EndpointState.NotListed;
     }
+}
+
+internal static partial class DrainLog
+{
+    [LoggerMessage(EventId = 6130, Level = LogLevel.Information, Message = "pod {Pod}: endpoint drain {Outcome} after {Elapsed} ms, stopping its containers")]
+    public static partial void Drained(ILogger logger, string pod, string outcome, long elapsed);
 }
