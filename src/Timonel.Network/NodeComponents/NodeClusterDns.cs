@@ -23,6 +23,7 @@ public static class NodeClusterDns
         var dns = new ClusterDns(node.Api, new IPEndPoint(node.NodeIp, 53),
             new ClusterDnsOptions { Zone = node.ClusterDomain, Informers = node.Informers, Loggers = node.Loggers, Time = node.Time },
             new ClusterDnsServerOptions { Loggers = node.Loggers });
+        // Not disposed: the informer handler may still release it after the run ends (it holds no handle).
         var wake = new SemaphoreSlim(0, 1);
         var name = KubeDnsEndpointSlice.NameFor(node.NodeName);
         node.Informers.GetInformer<V1EndpointSlice>().AddEventHandler(ResourceEventHandler<V1EndpointSlice>.ForAll(slice =>
@@ -55,7 +56,16 @@ public static class NodeClusterDns
             Task? woken = null;
             while (!ct.IsCancellationRequested)
             {
-                var error = await EnsureSliceAsync(node, ct).ConfigureAwait(false);
+                string? error;
+                try
+                {
+                    error = await EnsureSliceAsync(node, ct).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    // The server is unreachable for now (restarting, network): retried like any failure.
+                    error = e.Message;
+                }
                 if (error is not null)
                 {
                     NodeLog.DnsEndpointFailed(logger, name, error);
