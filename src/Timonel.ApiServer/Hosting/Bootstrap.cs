@@ -65,7 +65,9 @@ public static class Bootstrap
 
     /// <summary>
     /// The cluster DNS Service at the tenth address of the service CIDR, the address every pod's
-    /// resolv.conf names (kubelet's clusterDNS). Its endpoints are the nodes' DNS servers.
+    /// resolv.conf names (kubelet's clusterDNS). Its endpoints are the nodes' DNS servers: no
+    /// selector, so the EndpointSlice controller leaves it alone; every agent publishes its own
+    /// slice `kube-dns-NODE` and the node-endpoints controller keeps its readiness.
     /// </summary>
     public static JsonObject KubeDnsService(ApiServerOptions options)
     {
@@ -79,7 +81,6 @@ public static class Bootstrap
                 ["ports"] = new JsonArray(
                     new JsonObject { ["name"] = "dns", ["port"] = 53, ["protocol"] = "UDP", ["targetPort"] = 53 },
                     new JsonObject { ["name"] = "dns-tcp", ["port"] = 53, ["protocol"] = "TCP", ["targetPort"] = 53 }),
-                ["selector"] = new JsonObject { ["k8s-app"] = "kube-dns" },
                 ["sessionAffinity"] = "None",
                 ["type"] = "ClusterIP",
             },

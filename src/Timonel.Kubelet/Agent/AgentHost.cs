@@ -1,4 +1,5 @@
 using System.Net;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Timonel.Client.Api;
 using Timonel.Client.Events;
@@ -6,6 +7,7 @@ using Timonel.Client.Informers;
 using Timonel.Kubelet.Containerd;
 using Timonel.Kubelet.Containers;
 using Timonel.Kubelet.Cri;
+using Timonel.Kubelet.Endpoints;
 using Timonel.Kubelet.Env;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Join;
@@ -21,7 +23,8 @@ namespace Timonel.Kubelet.Agent;
 /// join check (ServerTrust) → node credential (client + serving certificates) → containerd (own,
 /// reused across restarts, or --container-runtime-endpoint) → registries file and image archives →
 /// Node registration, Lease and status → podCIDR → CNI conflist (Ready) → the node's components
-/// (<see cref="AgentOptions.Components"/>: networking) → pod workers with every part → the HTTPS
+/// (<see cref="AgentOptions.Components"/>: networking) → pod workers with every part (pods'
+/// DNS settings from <see cref="AgentOptions.PodDns"/>, the endpoint drain before termination) → the HTTPS
 /// endpoint on 10250. <see cref="RunAsync"/> returns when cancelled; containers and
 /// containerd keep running. A failure before the node runs is an <see cref="AgentStartException"/>.
 /// </summary>
@@ -94,6 +97,9 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
             background.Add(component.RunAsync(agentNode, stop.Token));
             AgentLog.ComponentStarted(_logger, component.Name);
         }
+        // Asked for before the factory starts: the slices are shared with the service proxy.
+        var drain = new EndpointSliceDrain(componentInformers.GetInformer<V1EndpointSlice>(), options.Time, options.EndpointPropagationDelay,
+            loggers.CreateLogger("Timonel.Kubelet.Pods"));
         componentInformers.Start();
 
         await using var events = new EventRecorder(api, new EventSource("kubelet", options.NodeName), options.Time, loggers.CreateLogger("timonel.agent.events"));
@@ -110,13 +116,16 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
             objects,
             events,
             probes.Hooks.RunPreStopAsync,
-            probes.Hooks.RunPostStartAsync);
+            probes.Hooks.RunPostStartAsync,
+            options.PodDns,
+            drain.DrainAsync);
         var workers = new PodWorkers(api, cri, parts, new PodWorkerOptions
         {
             NodeName = options.NodeName,
             HostIp = hostIp,
             NodeAllocatable = reporter.Capacity,
             PodLogRoot = options.LogsDir,
+            ClusterDomain = options.ClusterDomain,
             CgroupRoot = options.CgroupRoot,
             Time = options.Time,
         }, loggers);

@@ -41,6 +41,16 @@ public sealed record AgentOptions
 
     public string ClusterDomain { get; init; } = "cluster.local";
 
+    /// <summary>
+    /// Every pod's resolver settings (from its dnsPolicy, the cluster DNS Service and the node's
+    /// resolv.conf: the networking side computes them); null leaves the runtime's default, the
+    /// node's resolv.conf copied into every pod.
+    /// </summary>
+    public Pods.PodDnsConfigurer? PodDns { get; init; }
+
+    /// <summary>How long a terminating endpoint pod waits, after this node saw it withdrawn, for the other nodes' proxies.</summary>
+    public TimeSpan EndpointPropagationDelay { get; init; } = Endpoints.EndpointSliceDrain.DefaultPropagationDelay;
+
     /// <summary>The node's components besides its pods (networking), run once the pod network is ready.</summary>
     public IReadOnlyList<INodeComponent> Components { get; init; } = [];
 

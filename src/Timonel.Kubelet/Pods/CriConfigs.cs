@@ -12,7 +12,8 @@ internal static class CriConfigs
 
     public static string CgroupParent(string cgroupRoot, string podUid) => $"{cgroupRoot.TrimEnd('/')}/pod{podUid}";
 
-    public static PodSandboxConfig Sandbox(PodContext context, PodWorkerOptions options, IContainerRuntimeSettings settings, uint attempt)
+    public static PodSandboxConfig Sandbox(PodContext context, PodWorkerOptions options, IContainerRuntimeSettings settings, uint attempt,
+        PodDnsConfigurer? dns = null)
     {
         var pod = context.Pod;
         var meta = pod.Metadata;
@@ -23,6 +24,10 @@ internal static class CriConfigs
             LogDirectory = LogDirectory(options.PodLogRoot, pod),
             Linux = settings.ForSandbox(context, CgroupParent(options.EffectiveCgroupRoot, meta.Uid)),
         };
+        if (dns?.Invoke(pod) is { } resolver)
+        {
+            config.DnsConfig = resolver;
+        }
         // The cgroup parent is the worker's decision: whatever the settings did, it is this.
         config.Linux.CgroupParent = CgroupParent(options.EffectiveCgroupRoot, meta.Uid);
         foreach (var (k, v) in meta.Labels ?? new Dictionary<string, string>())

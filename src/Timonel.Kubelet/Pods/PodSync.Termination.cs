@@ -6,7 +6,9 @@ namespace Timonel.Kubelet.Pods;
 internal sealed partial class PodSync
 {
     /// <summary>
-    /// A pod being deleted (deletionTimestamp) or gone from the API: every running container gets
+    /// A pod being deleted (deletionTimestamp) or gone from the API: first the endpoint drain
+    /// (<see cref="PodWorkerParts.Drain"/>: until no Service sends new connections to the pod,
+    /// taken from the grace period), then every running container gets
     /// its preStop hook and the stop signal in parallel, with the pod's deletion grace period
     /// (2 s for a pod already gone from the API, as force deletion leaves no grace to honour),
     /// then the sandboxes are stopped and removed (with their containers), the volumes torn down,
@@ -18,6 +20,15 @@ internal sealed partial class PodSync
         var grace = removedFromApi ? MinimumGracePeriod : GracePeriod(pod);
         var context = ContextOf(pod, view.PodIp);
         var running = view.All.Where(i => i.IsRunning).ToList();
+        // Zero downtime: no new connection reaches the pod before its containers start stopping.
+        // A host-network pod is skipped: its address is the node's, which other endpoints share.
+        if (!removedFromApi && running.Count > 0 && _parts.Drain is { } drain && context.PodIp is not null && pod.Spec?.HostNetwork != true)
+        {
+            var started = Now;
+            await drain(context, grace, ct).ConfigureAwait(false);
+            var remaining = grace - (Now - started);
+            grace = remaining > MinimumGracePeriod ? remaining : MinimumGracePeriod;
+        }
         await Task.WhenAll(running.Select(async instance =>
         {
             var spec = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).FirstOrDefault(c => c.Name == instance.Name);

@@ -132,7 +132,7 @@ internal sealed partial class PodSync
             view = fresh;
         }
         var context = ContextOf(pod, view.PodIp);
-        var sandboxConfig = CriConfigs.Sandbox(context, _options, _parts.RuntimeSettings, sandbox.Metadata?.Attempt ?? 0);
+        var sandboxConfig = CriConfigs.Sandbox(context, _options, _parts.RuntimeSettings, sandbox.Metadata?.Attempt ?? 0, _parts.Dns);
         var volumes = await _parts.Volumes.SetUpAsync(context, ct).ConfigureAwait(false);
         if (volumes.Error is { } mountError)
         {
@@ -157,7 +157,7 @@ internal sealed partial class PodSync
             await _cri.StopPodSandboxAsync(old.Id, ct).ConfigureAwait(false);
         }
         var attempt = view.Sandboxes.Count == 0 ? 0u : view.Sandboxes.Max(s => s.Metadata?.Attempt ?? 0) + 1;
-        var config = CriConfigs.Sandbox(ContextOf(pod, null), _options, _parts.RuntimeSettings, attempt);
+        var config = CriConfigs.Sandbox(ContextOf(pod, null), _options, _parts.RuntimeSettings, attempt, _parts.Dns);
         Directory.CreateDirectory(config.LogDirectory);
         var created = await _cri.RunPodSandboxAsync(config, cancellationToken: ct).ConfigureAwait(false);
         if (!created.IsSuccess)

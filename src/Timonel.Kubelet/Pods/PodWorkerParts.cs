@@ -19,9 +19,25 @@ public delegate Task PreStopRunner(PodContext pod, V1Container container, string
 public delegate Task<string?> PostStartRunner(PodContext pod, V1Container container, string containerId, CancellationToken ct);
 
 /// <summary>
+/// The resolver settings of a pod's sandbox (CRI DNSConfig: the runtime writes them into the
+/// pod's /etc/resolv.conf) from its dnsPolicy and dnsConfig. Null: the runtime copies the node's
+/// resolv.conf, as with no configurer at all.
+/// </summary>
+public delegate Cri.V1.DNSConfig? PodDnsConfigurer(V1Pod pod);
+
+/// <summary>
+/// Called before a terminating pod's preStop hooks and stop signals: returns once no Service
+/// routes new connections to the pod any more (at once for a pod that is no endpoint), never
+/// later than <paramref name="budget"/> (the grace period; what it used is taken from it).
+/// </summary>
+public delegate Task EndpointDrain(PodContext pod, TimeSpan budget, CancellationToken ct);
+
+/// <summary>
 /// The parts the pod worker drives, each behind its seam (PodSeams.cs). The agent builds the real
 /// ones; tests may pass simple ones. <paramref name="PreStop"/> or <paramref name="PostStart"/>
-/// null: those hooks are skipped.
+/// null: those hooks are skipped. <paramref name="Dns"/> null: sandboxes get no DNS config (the
+/// runtime's default). <paramref name="Drain"/> null: containers are stopped without waiting for
+/// the endpoints.
 /// </summary>
 public sealed record PodWorkerParts(
     IContainerEnvironmentBuilder Environment,
@@ -32,7 +48,9 @@ public sealed record PodWorkerParts(
     IObjectSource Objects,
     EventRecorder Events,
     PreStopRunner? PreStop = null,
-    PostStartRunner? PostStart = null);
+    PostStartRunner? PostStart = null,
+    PodDnsConfigurer? Dns = null,
+    EndpointDrain? Drain = null);
 
 /// <summary>What the pod worker needs to know about its node.</summary>
 public sealed record PodWorkerOptions

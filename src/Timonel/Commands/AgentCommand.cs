@@ -134,6 +134,7 @@ internal static class AgentCommand
             ServiceCidr = network.ServiceCidr,
             ClusterDomain = network.ClusterDomain,
             Components = AgentNetwork.Components(network),
+            PodDns = AgentNetwork.PodDns(network),
         }, loggers);
         try
         {

@@ -2,6 +2,10 @@ using System.Net;
 using Timonel.Kubelet.Agent;
 using Timonel.Network.Overlay;
 using Timonel.Network.LoadBalancer;
+using Timonel.Kubelet.Cri.V1;
+using Timonel.Kubelet.Pods;
+using Timonel.Network.Dns;
+using Timonel.Network.NodeComponents;
 
 namespace Timonel.Commands;
 
@@ -40,6 +44,38 @@ internal static class AgentNetwork
                 new IpOverlayKernel(new HostCommands()), new OverlayOptions { Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
             new NodeComponent("lb-announcer", (node, ct) => new LoadBalancerAnnouncer(node.Informers, node.NodeName, node.NodeIp,
                 Path.Combine(node.AgentDir, "lb-announcer"), new LinkCommands(), new LoadBalancerAnnouncerOptions { Time = node.Time, Loggers = node.Loggers }).RunAsync(ct)),
+            new NodeComponent("service-proxy", (node, ct) => NodeServiceProxy.RunAsync(ContextOf(node), ct)),
+            new NodeComponent("cluster-dns", (node, ct) => NodeClusterDns.RunAsync(ContextOf(node), ct)),
         ];
     }
+
+    /// <summary>
+    /// Pods' resolver settings (kubelet's clusterDNS and clusterDomain): the kube-dns Service's
+    /// address, the tenth of the Service range as the server's bootstrap creates it, and the
+    /// node's /etc/resolv.conf (read per sandbox, so an edited file reaches new pods).
+    /// </summary>
+    public static PodDnsConfigurer PodDns(Settings settings, string hostResolvConf = "/etc/resolv.conf")
+    {
+        var clusterDns = ServiceAddress(settings.ServiceCidr, 10).ToString();
+        return pod =>
+        {
+            var conf = PodDnsConfig.For(pod, new NodeDnsSettings([clusterDns], settings.ClusterDomain, ResolvConf.ReadFile(hostResolvConf)));
+            var config = new DNSConfig();
+            config.Servers.AddRange(conf.Servers);
+            config.Searches.AddRange(conf.Searches);
+            config.Options.AddRange(conf.Options);
+            return config;
+        };
+    }
+
+    /// <summary>The <paramref name="index"/>th address of an IPv4 range (1: the `kubernetes` Service, 10: kube-dns).</summary>
+    public static IPAddress ServiceAddress(string cidr, int index)
+    {
+        var bytes = IPNetwork.Parse(cidr).BaseAddress.GetAddressBytes();
+        var value = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + (uint)index;
+        return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
+    }
+
+    private static NodeNetworkContext ContextOf(AgentNode node) => new(
+        node.Api, node.Informers, node.NodeName, node.NodeIp, node.ClusterCidr, node.ServiceCidr, node.ClusterDomain, node.Loggers, node.Time);
 }

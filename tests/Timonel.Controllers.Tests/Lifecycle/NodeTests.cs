@@ -102,7 +102,7 @@ public sealed class NodeTests(LifecycleCluster cluster)
     }
 
     /// <summary>What a kubelet does for the node lifecycle controller: a Node with Ready=True and a Lease renewed every 500 ms.</summary>
-    private sealed class FakeKubelet : IDisposable
+    internal sealed class FakeKubelet : IDisposable
     {
         private readonly ApiConnection _api;
         private readonly string _node;

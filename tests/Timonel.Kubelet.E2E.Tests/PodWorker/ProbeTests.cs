@@ -117,8 +117,9 @@ public sealed class ProbeTests(ProbedPodWorkerNode fixture) : IClassFixture<Prob
 
         var shared = fixture.Volumes.DirectoryOf("hooks");
         Assert.Equal("postStart\n", await File.ReadAllTextAsync(Path.Combine(shared, "post-start")));
-        // The container saw the preStop hook's line before the SIGTERM its trap caught.
-        Assert.Equal("up\npreStop\nTERM\n", await File.ReadAllTextAsync(Path.Combine(shared, "seen")));
+        // The endpoint drain came first, with the whole grace period as its budget, then the
+        // container saw the preStop hook's line before the SIGTERM its trap caught.
+        Assert.Equal("up\ndrain 30s\npreStop\nTERM\n", await File.ReadAllTextAsync(Path.Combine(shared, "seen")));
         Assert.DoesNotContain(await EventsAsync("hooks"), e => e.Reason is "FailedPreStopHook" or "FailedPostStartHook");
     }
 
