@@ -4,11 +4,12 @@ namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
 {
-    /// <summary>Endpoints, EndpointSlices, DaemonSet, Job, CronJob.</summary>
+    /// <summary>Endpoints, EndpointSlices, Ingress status, DaemonSet, Job, CronJob.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Networking { get; } =
     [
         c => new EndpointsController(c),
         c => new EndpointSlices.EndpointSliceController(c),
+        c => new Ingresses.IngressStatusController(c),
         c => new Jobs.JobController(c),
         c => new DaemonSets.DaemonSetController(c),
         c => new CronJobs.CronJobController(c),

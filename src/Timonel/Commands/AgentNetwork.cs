@@ -31,6 +31,9 @@ internal static class AgentNetwork
     public static IReadOnlyList<INodeComponent> Components(Settings settings)
     {
         _ = settings;
-        return [];
+        return
+        [
+            new NodeComponent("ingress", (node, ct) => new Timonel.Network.Ingress.IngressProxy(node.Api, new() { ListenAddress = node.NodeIp, Informers = node.Informers, Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
+        ];
     }
 }
