@@ -18,4 +18,7 @@ internal static partial class IngressLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "ingress: forwarding to {Destination} for {Backend} failed: {Error} {Reason}")]
     public static partial void ForwardFailed(ILogger logger, string destination, string backend, string error, string reason);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "ingress cannot listen on {Address} (http {HttpPort}, https {HttpsPort}), retrying: {Reason}")]
+    public static partial void BindFailed(ILogger logger, string address, int httpPort, int httpsPort, string reason);
 }

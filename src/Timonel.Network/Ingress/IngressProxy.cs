@@ -19,6 +19,7 @@ public sealed class IngressProxy : IIngressSource
 {
     private const string ByServiceIndex = "ingress-by-service";
     private const string ServiceNameLabel = "kubernetes.io/service-name";
+    private static readonly TimeSpan BindRetryInterval = TimeSpan.FromSeconds(5);
 
     private readonly IngressOptions _options;
     private readonly ILogger _logger;
@@ -77,7 +78,7 @@ public sealed class IngressProxy : IIngressSource
                 _slices.WaitForCacheSyncAsync(ct), _secrets.WaitForCacheSyncAsync(ct)).ConfigureAwait(false);
             Interlocked.Exchange(ref _dirty, 0);
             Rebuild();
-            await using var server = await IngressServer.StartAsync(_options, () => Table, () => Certificates, ct).ConfigureAwait(false);
+            await using var server = await BindAsync(ct).ConfigureAwait(false);
             _ready.TrySetResult();
             while (!ct.IsCancellationRequested)
             {
@@ -97,6 +98,30 @@ public sealed class IngressProxy : IIngressSource
             if (_ownsInformers)
             {
                 await _informers.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the server, retrying while a port is taken (another program on the node's 80/443 is
+    /// an operator's problem to fix, not a reason to stop the node's agent); routes stay current.
+    /// </summary>
+    private async Task<IngressServer> BindAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            try
+            {
+                return await IngressServer.StartAsync(_options, () => Table, () => Certificates, ct).ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                IngressLog.BindFailed(_logger, _options.ListenAddress.ToString(), _options.HttpPort, _options.HttpsPort, e.Message);
+            }
+            await Task.Delay(BindRetryInterval, _options.Time, ct).ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _dirty, 0) == 1)
+            {
+                Rebuild();
             }
         }
     }
