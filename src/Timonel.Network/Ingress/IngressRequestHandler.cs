@@ -91,7 +91,7 @@ internal sealed class IngressRequestHandler
 
     /// <summary>
     /// The client the forwarder sends with: no proxy, no redirects, no cookies, no decompression
-    /// (the response passes through as it is), and a connect step with its own timeout whose
+    /// (the response passes through as it is), no trace propagation, and a connect step with its own timeout whose
     /// failure surfaces as a connection error (so a silent endpoint is retried like a refusing one).
     /// </summary>
     public static HttpMessageInvoker CreateClient(TimeSpan connectTimeout) => new(new SocketsHttpHandler
@@ -101,6 +101,8 @@ internal sealed class IngressRequestHandler
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         EnableMultipleHttp2Connections = true,
+        // Trace headers pass through as the client sent them; no per-request Activity work here.
+        ActivityHeadersPropagator = null,
         PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         ConnectCallback = (context, ct) => ConnectAsync(context.DnsEndPoint, connectTimeout, ct),
     }, disposeHandler: true);
