@@ -169,6 +169,30 @@ public sealed class IngressTests(IngressCluster cluster) : IClassFixture<Ingress
     }
 
     [Fact]
+    public async Task Changing_and_deleting_the_ingress_changes_the_routes()
+    {
+        var ns = await cluster.NewNamespaceAsync("change");
+        await cluster.StartPodAsync("one", "127.0.0.11");
+        await cluster.StartPodAsync("two", "127.0.0.12");
+        await cluster.CreateBackendAsync(ns, "svc-one", ("127.0.0.11", true));
+        await cluster.CreateBackendAsync(ns, "svc-two", ("127.0.0.12", true));
+        (await cluster.Api.CreateAsync(NewIngress(ns, "c", "timonel", Rule("c.example.test", Path("/", "Prefix", "svc-one", 80))))).Require();
+        using var client = cluster.Client();
+        var before = await EventuallyAsync(client, cluster.Http("c.example.test", "/"), HttpStatusCode.OK, "one");
+
+        var ingress = (await cluster.Api.GetAsync<V1Ingress>(ns, "c")).Require();
+        ingress.Spec.Rules[0].Http.Paths[0].Backend.Service.Name = "svc-two";
+        (await cluster.Api.UpdateAsync(ingress)).Require();
+        var changed = await EventuallyAsync(client, cluster.Http("c.example.test", "/"), HttpStatusCode.OK, "two");
+        (await cluster.Api.DeleteAsync<V1Ingress>(ns, "c")).EnsureOk();
+        var deleted = await EventuallyAsync(client, cluster.Http("c.example.test", "/"), HttpStatusCode.NotFound);
+
+        Assert.Equal("one", before.Pod);
+        Assert.Equal("two", changed.Pod);
+        Assert.Equal(HttpStatusCode.NotFound, deleted.Status);
+    }
+
+    [Fact]
     public async Task Status_lists_the_ready_nodes_addresses_for_our_class_only()
     {
         var ns = await cluster.NewNamespaceAsync("status");
