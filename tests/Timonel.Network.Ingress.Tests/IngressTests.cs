@@ -150,6 +150,43 @@ public sealed class IngressTests(IngressCluster cluster) : IClassFixture<Ingress
     }
 
     [Fact]
+    public async Task An_endpoint_that_resets_connections_before_answering_is_retried_for_gets()
+    {
+        var ns = await cluster.NewNamespaceAsync("reset");
+        await cluster.StartPodAsync("steady", "127.0.0.13");
+        // 127.0.0.14 reads each request, then resets the connection: a pod killed mid-request.
+        using var resetting = new System.Net.Sockets.TcpListener(IPAddress.Parse("127.0.0.14"), cluster.PodPort);
+        resetting.Start();
+        using var stopResetting = new CancellationTokenSource();
+        var resets = Task.Run(async () =>
+        {
+            while (!stopResetting.IsCancellationRequested)
+            {
+                using var accepted = await resetting.AcceptSocketAsync(stopResetting.Token);
+                await accepted.ReceiveAsync(new byte[4096], stopResetting.Token);
+                accepted.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+                accepted.Close();
+            }
+        });
+        await cluster.CreateBackendAsync(ns, "svc-reset", ("127.0.0.14", true), ("127.0.0.13", true));
+        (await cluster.Api.CreateAsync(NewIngress(ns, "reset", "timonel", Rule("reset.example.test", Path("/", "Prefix", "svc-reset", 80))))).Require();
+        using var client = cluster.Client();
+        await IngressCluster.EventuallyAsync(() => Task.FromResult(cluster.Proxy.Table.Resolve("reset.example.test", "/").Backend?.Destinations.Count ?? 0),
+            n => n == 2, "two endpoints of svc-reset in the ingress");
+
+        var gets = new List<(HttpStatusCode, string)>();
+        for (var i = 0; i < 10; i++)
+        {
+            var r = await GetAsync(client, cluster.Http("reset.example.test", "/" + i));
+            gets.Add((r.Status, r.Pod));
+        }
+        await stopResetting.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => resets);
+
+        Assert.All(gets, g => Assert.Equal((HttpStatusCode.OK, "steady"), g));
+    }
+
+    [Fact]
     public async Task No_ready_endpoint_is_503_and_becoming_ready_serves()
     {
         var ns = await cluster.NewNamespaceAsync("unready");

@@ -14,7 +14,8 @@ namespace Timonel.Network.Ingress;
 /// <see cref="IngressOptions.MaxAttempts"/>: nothing reached that endpoint and nothing was sent
 /// to the client, and the request body has not been read (a body is streamed only once a
 /// connection exists; <see cref="UntouchedBody"/> makes sure), so a retry is safe even for
-/// requests with a body. Any later failure is not retried: the endpoint may have acted on it.
+/// requests with a body. A failure before any response header is retried too for idempotent
+/// methods whose body (if any) was not read; anything else is not: the endpoint may have acted.
 /// </summary>
 internal sealed class IngressRequestHandler
 {
@@ -71,7 +72,7 @@ internal sealed class IngressRequestHandler
                 return;
             }
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            if (attempt + 1 < attempts && IsConnectFailure(error, exception) && !context.Response.HasStarted && body?.Touched != true)
+            if (attempt + 1 < attempts && CanRetry(context.Request.Method, error, exception) && !context.Response.HasStarted && body?.Touched != true)
             {
                 IngressLog.Retrying(_logger, destination, pool.ToString(), exception?.Message ?? error.ToString());
                 // Back to a blank 200 so the forwarder accepts the request again.
@@ -84,10 +85,19 @@ internal sealed class IngressRequestHandler
         }
     }
 
-    /// <summary>The forwarder could not open a connection to the endpoint (nothing was sent).</summary>
-    internal static bool IsConnectFailure(ForwarderError error, Exception? exception) =>
+    /// <summary>
+    /// Whether another endpoint may get the request: always when the connection could not be made
+    /// (nothing was sent); for idempotent methods also when the endpoint failed before any response
+    /// header (e.g. a pod killed with the request in flight, its connection reset), as nginx's
+    /// proxy_next_upstream does by default.
+    /// </summary>
+    internal static bool CanRetry(string method, ForwarderError error, Exception? exception) =>
         error == ForwarderError.Request
-        && exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+        && (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } || IsIdempotent(method));
+
+    private static bool IsIdempotent(string method) =>
+        HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method)
+        || HttpMethods.IsPut(method) || HttpMethods.IsDelete(method) || HttpMethods.IsTrace(method);
 
     /// <summary>
     /// The client the forwarder sends with: no proxy, no redirects, no cookies, no decompression
