@@ -23,6 +23,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
     ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
     ["service-proxy"] = ServiceProxyBench.RunAsync,
+    ["ingress"] = IngressBench.RunAsync,
     ["pod-startup"] = PodStartupBench.RunAsync,
 };
 

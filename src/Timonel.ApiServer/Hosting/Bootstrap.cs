@@ -8,7 +8,8 @@ namespace Timonel.ApiServer.Hosting;
 /// The objects every cluster has from its first start: the four system namespaces, and the
 /// `kubernetes` Service (the first address of the service CIDR) with the Endpoints and
 /// EndpointSlice that point at this API server, the `kube-dns` Service (the tenth address), and
-/// the two system PriorityClasses.
+/// the two system PriorityClasses, and the IngressClass `timonel` of the built-in ingress
+/// (the cluster's default class).
 /// </summary>
 public static class Bootstrap
 {
@@ -61,7 +62,23 @@ public static class Bootstrap
                 ["preemptionPolicy"] = "PreemptLowerPriority",
             }, ct);
         }
+        await CreateIfMissingAsync(api, "networking.k8s.io", "v1", "ingressclasses", null, TimonelIngressClass(), ct);
     }
+
+    /// <summary>
+    /// The class of the ingress every agent runs (Timonel.Network's IngressProxy), marked default
+    /// so Ingresses without a class are served. Created only if missing: an administrator may
+    /// take the default mark away and it stays so.
+    /// </summary>
+    public static JsonObject TimonelIngressClass() => new()
+    {
+        ["metadata"] = new JsonObject
+        {
+            ["name"] = "timonel",
+            ["annotations"] = new JsonObject { ["ingressclass.kubernetes.io/is-default-class"] = "true" },
+        },
+        ["spec"] = new JsonObject { ["controller"] = "timonel.io/ingress" },
+    };
 
     /// <summary>
     /// The cluster DNS Service at the tenth address of the service CIDR, the address every pod's

@@ -46,6 +46,7 @@ internal static class AgentNetwork
                 Path.Combine(node.AgentDir, "lb-announcer"), new LinkCommands(), new LoadBalancerAnnouncerOptions { Time = node.Time, Loggers = node.Loggers }).RunAsync(ct)),
             new NodeComponent("service-proxy", (node, ct) => NodeServiceProxy.RunAsync(ContextOf(node), ct)),
             new NodeComponent("cluster-dns", (node, ct) => NodeClusterDns.RunAsync(ContextOf(node), ct)),
+            new NodeComponent("ingress", (node, ct) => new Timonel.Network.Ingress.IngressProxy(node.Api, new() { ListenAddress = node.NodeIp, Informers = node.Informers, Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
         ];
     }
 
