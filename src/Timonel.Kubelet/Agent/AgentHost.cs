@@ -73,7 +73,7 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
         var cidr = await reporter.WaitForPodCidrAsync(ct);
         // With an external runtime the conflist goes where a default containerd reads it.
         var confDir = containerd?.Paths.CniConfDir ?? "/etc/cni/net.d";
-        CniConflist.Write(confDir, cidr, Path.Combine(options.AgentDir, "cni", "ipam"));
+        CniConflist.Write(confDir, cidr, Path.Combine(options.AgentDir, "cni", "ipam"), CniConflist.PodMtu(IPAddress.Parse(hostIp)));
         AgentLog.PodNetwork(_logger, cidr, CniConflist.Bridge, confDir);
         reporter.NetworkReady();
         await using var componentInformers = new SharedInformerFactory(api, options.Time, loggers);
