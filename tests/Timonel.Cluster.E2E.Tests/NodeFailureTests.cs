@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Timonel.Kubelet.E2E.Tests;
+using Xunit.Abstractions;
 
 namespace Timonel.Cluster.E2E.Tests;
 
@@ -11,7 +12,7 @@ namespace Timonel.Cluster.E2E.Tests;
 /// cluster DNS still answers there. A cluster of its own (it breaks a node), whose server marks a
 /// silent node after 20 s instead of 50 s; the pods tolerate the node's taints for 5 s only.
 /// </summary>
-public sealed class NodeFailureTests : IAsyncLifetime
+public sealed class NodeFailureTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Ns = "nodefail";
     private const int ConsecutiveAnswers = 50;
@@ -43,13 +44,23 @@ public sealed class NodeFailureTests : IAsyncLifetime
         http.Timeout = TimeSpan.FromSeconds(5);
         await Run.UntilAsync(async () => await AskAsync(http, clusterIp) is { Ok: true } ? "" : null, "the Service answering", 60);
 
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} killing {victim}; pods: {string.Join(", ", pods.Values)}");
         NodeKiller.Kill(_cluster.DataDir, victim);
+        var survivors = NodeKiller.ProcessesNaming(Path.Combine(_cluster.DataDir, "nodes", victim));
+        Assert.True(survivors.Count == 0, "still running: " + string.Join(", ", survivors));
+        // The victim's pods are gone with it: straight to their address, nothing answers.
+        foreach (var ip in deadIps)
+        {
+            var direct = await AskAsync(http, ip);
+            Assert.False(direct.Ok, $"{ip} on the killed node {victim} still answers: {direct.Text}");
+        }
 
         var ready = await Run.UntilAsync(async () =>
         {
             var status = (await _cluster.KubectlOk("get", "node", victim, "-o", """jsonpath={.status.conditions[?(@.type=="Ready")].status}""")).Trim();
             return status is "Unknown" or "False" ? status : null;
         }, $"node {victim} NotReady", 120);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {victim} Ready={ready}");
         await Run.UntilAsync(async () => (await ReadyAddressesAsync()).Overlaps(deadIps) ? null : "",
             $"the endpoints {string.Join(", ", deadIps)} out of the Service's ready endpoints", 120,
             async () => (await _cluster.Kubectl("get", "endpointslices", "-n", Ns, "-o", "yaml")).Output);
@@ -58,6 +69,7 @@ public sealed class NodeFailureTests : IAsyncLifetime
             var rules = await _cluster.InNodeAsync(client, "nft", "list", "ruleset");
             return rules.ExitCode == 0 && !deadIps.Any(ip => Regex.IsMatch(rules.Stdout, $@"(?<![\d.]){Regex.Escape(ip)}(?!\d)")) ? "" : null;
         }, $"{client}'s service proxy dropping {string.Join(", ", deadIps)}", 60);
+        output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} endpoints gone; {(await _cluster.Kubectl("get", "pods", "-n", Ns, "-o", "wide")).Output}");
         var answers = new List<(bool Ok, string Text)>();
         for (var i = 0; i < ConsecutiveAnswers; i++)
         {
@@ -68,7 +80,9 @@ public sealed class NodeFailureTests : IAsyncLifetime
         var failed = answers.Where(a => !a.Ok).Select(a => a.Text).ToList();
         Assert.True(failed.Count == 0, $"{failed.Count} of {ConsecutiveAnswers} requests failed after the endpoints left: {string.Join("; ", failed.Take(5))}");
         var answering = answers.Select(a => a.Text).ToHashSet();
-        Assert.True(answering.All(p => pods.TryGetValue(p, out var pod) && pod.Node != victim), "answered by: " + string.Join(", ", answering));
+        // Survivors or their replacements (the evicted pod's may be ready by now), never the dead node's pods.
+        var deadPods = pods.Values.Where(p => p.Node == victim).Select(p => p.Name).ToHashSet();
+        Assert.False(answering.Overlaps(deadPods), "answered by: " + string.Join(", ", answering));
 
         var back = await Run.UntilAsync(async () =>
         {

@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using System.Globalization;
+using Timonel.Kubelet.Containerd;
 
 namespace Timonel.Cluster.E2E.Tests;
 
 /// <summary>
 /// Ends a node of a local cluster the way a power cut would: SIGKILL to its agent (pid file
 /// DIR/nodes/NAME/agent/agent.pid) and to every process whose command line names the node's
-/// directory (containerd, the shims), then cgroup.kill on the node's pod cgroups
-/// (/sys/fs/cgroup/timonel/NAME), so that its containers die too. Nothing is removed: the node's
+/// directory (containerd, the shims), then to every process in the node's pod cgroups (/timonel/NAME
+/// in each cgroup v1 hierarchy, or the v2 tree), so that its containers die too. Nothing is removed: the node's
 /// namespace, links, mounts and files stay for `./timonel down`.
 /// </summary>
 public static class NodeKiller
@@ -24,15 +26,32 @@ public static class NodeKiller
         {
             SigKill(pid);
         }
-        var pods = Path.Combine("/sys/fs/cgroup/timonel", node, "cgroup.kill");
-        if (File.Exists(pods))
+        // Twice: a process that forked while the first pass read the lists is caught by the second.
+        for (var pass = 0; pass < 2; pass++)
         {
-            File.WriteAllText(pods, "1");
+            foreach (var pid in CgroupTree.Directories("/timonel/" + node)
+                .SelectMany(top => Directory.EnumerateDirectories(top, "*", SearchOption.AllDirectories).Append(top))
+                .SelectMany(ProcsOf).Distinct().ToList())
+            {
+                SigKill(pid);
+            }
+        }
+    }
+
+    private static IEnumerable<int> ProcsOf(string cgroup)
+    {
+        try
+        {
+            return File.ReadAllLines(Path.Combine(cgroup, "cgroup.procs")).Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        }
+        catch (IOException)
+        {
+            return []; // removed meanwhile
         }
     }
 
     /// <summary>Pids whose arguments are the directory or a path below it (node NAME-2's directory is not below NAME's).</summary>
-    private static List<int> ProcessesNaming(string dir)
+    public static List<int> ProcessesNaming(string dir)
     {
         var pids = new List<int>();
         foreach (var proc in Directory.EnumerateDirectories("/proc"))

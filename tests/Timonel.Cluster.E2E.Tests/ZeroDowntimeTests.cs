@@ -35,7 +35,10 @@ public sealed class ZeroDowntimeTests(ThreeNodeCluster cluster, ITestOutputHelpe
 
         await using var viaClusterIp = RequestStream.Start(client, _ => new HttpRequestMessage(HttpMethod.Get, $"http://{clusterIp}/cgi-bin/name"));
         await using var viaIngress = RequestStream.Start(new HttpClient(), IngressRequest);
-        await cluster.KubectlOk("set", "env", "deploy/web", "-n", _ns, "V=2");
+        // A new template starts the rollout; minReadySeconds holds each step for a while, so that
+        // most of the requests are sent while old and new pods come and go.
+        await cluster.KubectlOk("patch", "deploy/web", "-n", _ns, "--type=merge", "-p",
+            """{"spec":{"minReadySeconds":4,"template":{"metadata":{"annotations":{"e2e.timonel.io/version":"2"}}}}}""");
         await WebApp.RolloutAsync(cluster, _ns);
         output.WriteLine($"when the rollout was done: ClusterIP {viaClusterIp.Sent} sent, Ingress {viaIngress.Sent} sent");
         await Run.UntilAsync(() => Task.FromResult(viaClusterIp.Sent >= Requests && viaIngress.Sent >= Requests ? "" : null),
