@@ -61,6 +61,15 @@ public sealed class NodeFailureTests(ITestOutputHelper output) : IAsyncLifetime
             return status is "Unknown" or "False" ? status : null;
         }, $"node {victim} NotReady", 120);
         output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {victim} Ready={ready}");
+        // Nobody reports for the dead node's pods any more: the node lifecycle controller marks them not ready.
+        foreach (var dead in pods.Values.Where(p => p.Node == victim))
+        {
+            await Run.UntilAsync(async () =>
+            {
+                var podReady = await _cluster.Kubectl("get", "pod", dead.Name, "-n", Ns, "-o", """jsonpath={.status.conditions[?(@.type=="Ready")].status}""");
+                return podReady.Stdout.Trim() == "False" || podReady.Stderr.Contains("NotFound", StringComparison.Ordinal) ? "" : null;
+            }, $"pod {dead.Name} not ready", 60);
+        }
         await Run.UntilAsync(async () => (await ReadyAddressesAsync()).Overlaps(deadIps) ? null : "",
             $"the endpoints {string.Join(", ", deadIps)} out of the Service's ready endpoints", 120,
             async () => (await _cluster.Kubectl("get", "endpointslices", "-n", Ns, "-o", "yaml")).Output);
