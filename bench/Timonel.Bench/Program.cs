@@ -25,6 +25,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["service-proxy"] = ServiceProxyBench.RunAsync,
     ["ingress"] = IngressBench.RunAsync,
     ["pod-startup"] = PodStartupBench.RunAsync,
+    ["up-cluster"] = UpClusterBench.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -15,10 +15,13 @@ namespace Timonel.Cluster.E2E.Tests;
 public class LocalCluster : IAsyncLifetime
 {
     private readonly int _nodes;
+    private readonly string[] _upArgs;
 
-    public LocalCluster(int nodes)
+    /// <param name="upArgs">More flags for `up` (e.g. a shorter --node-monitor-grace-period).</param>
+    public LocalCluster(int nodes, params string[] upArgs)
     {
         _nodes = nodes;
+        _upArgs = upArgs;
         NamePrefix = "c" + nodes + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
     }
 
@@ -39,8 +42,8 @@ public class LocalCluster : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
-        var up = await TimonelAsync("up", "--nodes", _nodes.ToString(CultureInfo.InvariantCulture), "--isolated",
-            "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture), "--node-name", NamePrefix);
+        var up = await TimonelAsync(["up", "--nodes", _nodes.ToString(CultureInfo.InvariantCulture), "--isolated",
+            "--https-listen-port", Port.ToString(CultureInfo.InvariantCulture), "--node-name", NamePrefix, .. _upArgs]);
         UpOutput = up.Output;
         if (up.ExitCode != 0)
         {

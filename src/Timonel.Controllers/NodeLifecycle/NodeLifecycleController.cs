@@ -37,6 +37,7 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
     private readonly ControllerContext _context;
     private readonly IInformer<V1Node> _nodes;
     private readonly IInformer<V1Lease> _leases;
+    private readonly IInformer<V1Pod> _pods;
     private readonly TokenBucket _noExecuteLimiter;
     private readonly NodeLifecycleSettings _settings;
     private readonly ConcurrentDictionary<string, Health> _health = new();
@@ -53,6 +54,8 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
         _noExecuteLimiter = new TokenBucket(settings.EvictionLimiterQps, 1, context.Time);
         _nodes = context.Informers.GetInformer<V1Node>();
         _leases = context.Informers.GetInformer<V1Lease>();
+        _pods = context.Informers.GetInformer<V1Pod>();
+        _pods.AddIndex(PodsByNode, p => string.IsNullOrEmpty(p.Spec?.NodeName) ? [] : [p.Spec.NodeName]);
         _nodes.AddEventHandler(new ResourceEventHandler<V1Node>
         {
             Added = Enqueue,
@@ -71,7 +74,7 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
     private TimeSpan Grace => _context.Options.NodeMonitorGracePeriod;
 
     public Task RunAsync(CancellationToken ct) =>
-        RunAsync(_context.Options.Workers, [_nodes.WaitForCacheSyncAsync, _leases.WaitForCacheSyncAsync], ct);
+        RunAsync(_context.Options.Workers, [_nodes.WaitForCacheSyncAsync, _leases.WaitForCacheSyncAsync, _pods.WaitForCacheSyncAsync], ct);
 
     protected override async Task<SyncResult> SyncAsync(string key, CancellationToken ct)
     {
@@ -88,6 +91,10 @@ public sealed partial class NodeLifecycleController : Controller, IRunnableContr
         {
             // The status write changes the node, whose update event brings it back here for the taints.
             return await MarkUnknownAsync(node, ready, now, ct).ConfigureAwait(false);
+        }
+        if (ready?.Status == "Unknown" && await MarkPodsNotReadyAsync(key, now, ct).ConfigureAwait(false) is { Succeeded: false } marking)
+        {
+            return marking;
         }
         var tainted = await ReconcileTaintsAsync(node, ready?.Status, now, ct).ConfigureAwait(false);
         if (!tainted.Succeeded || tainted.RequeueAfter is not null)
@@ -126,4 +133,7 @@ internal static partial class NodeLifecycleLog
 
     [LoggerMessage(EventId = 5331, Level = LogLevel.Information, Message = "node {Node}: taints now {Taints}")]
     public static partial void Tainted(ILogger logger, string node, string taints);
+
+    [LoggerMessage(EventId = 5332, Level = LogLevel.Information, Message = "pod {Namespace}/{Pod}: Ready=False, its node {Node} is Unknown")]
+    public static partial void PodNotReady(ILogger logger, string @namespace, string pod, string node);
 }

@@ -20,10 +20,12 @@ internal static class UpCommand
 {
     private const string Usage = """
         usage: timonel up [--nodes N] [--isolated] [--foreground] [--data-dir DIR] [--node-name NAME] [--https-listen-port 6443]
+                          [--node-monitor-grace-period 50s]
           --nodes N       node agents, each in a network namespace of its own on one host bridge (default 1, or as saved)
           --isolated      no route from the nodes to the outside (default: NAT through this host)
           --foreground    stay attached; Ctrl-C stops the cluster and removes its nodes
           --node-name     the first node's name (default the host name); the others are NAME-2 .. NAME-N
+          --node-monitor-grace-period  passed to the server: how long a silent node stays Ready (default 50s)
         """;
 
     public static async Task<int> RunAsync(Flags flags)
@@ -39,7 +41,12 @@ internal static class UpCommand
         var isolated = flags.Bool("isolated");
         var nameFlag = flags.String("node-name")?.ToLowerInvariant();
         int? nodesFlag = flags.Has("nodes") ? flags.Int("nodes", 1) : null;
+        var nodeGrace = flags.String("node-monitor-grace-period");
         flags.EnsureAllUsed();
+        if (nodeGrace is not null && !Durations.TryParse(nodeGrace, out _))
+        {
+            return CommandLine.Fail($"--node-monitor-grace-period: \"{nodeGrace}\" is not a duration like 40s or 2m");
+        }
         if (nodesFlag is < 1 or > LocalClusterNet.MaxNodes)
         {
             return CommandLine.Fail($"--nodes must be between 1 and {LocalClusterNet.MaxNodes}");
@@ -69,7 +76,7 @@ internal static class UpCommand
         var signals = foreground ? ListenForStop(stop) : [];
         try
         {
-            var code = await StartAsync(dataDir, port, isolated, saved, names, stop.Token);
+            var code = await StartAsync(dataDir, port, isolated, saved, names, nodeGrace, stop.Token);
             if (code == 0 && foreground)
             {
                 Console.WriteLine("timonel: running in the foreground; Ctrl-C stops the cluster and removes its nodes");
@@ -103,7 +110,9 @@ internal static class UpCommand
 
     internal static string DownHint(string dataDir) => dataDir == DataDir.Resolve(Flags.Parse([])) ? "" : $" --data-dir {dataDir}";
 
-    private static async Task<int> StartAsync(string dataDir, int port, bool isolated, LocalClusterNet? saved, List<string> names, CancellationToken ct)
+    /// <remarks><paramref name="nodeGrace"/> reaches only a server this call starts; one already running keeps its own.</remarks>
+    private static async Task<int> StartAsync(string dataDir, int port, bool isolated, LocalClusterNet? saved, List<string> names,
+        string? nodeGrace, CancellationToken ct)
     {
         var serverDir = Path.Combine(dataDir, "server");
         Directory.CreateDirectory(serverDir);
@@ -127,6 +136,10 @@ internal static class UpCommand
             Console.WriteLine($"timonel: starting the API server (data dir {dataDir}, log {log})");
             List<string> args = ["server", "--data-dir", dataDir, "--https-listen-port", portText, "--bind-address", "127.0.0.1," + net.HostIp];
             args.AddRange(["--service-lb-pool", net.LoadBalancerPool]);
+            if (nodeGrace is not null)
+            {
+                args.AddRange(["--node-monitor-grace-period", nodeGrace]);
+            }
             PidFile.Server.Write(dataDir, Detached.StartTimonel([], args, log));
         }
         var url = $"https://127.0.0.1:{port}";

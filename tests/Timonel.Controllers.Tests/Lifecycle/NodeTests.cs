@@ -52,6 +52,27 @@ public sealed class NodeTests(LifecycleCluster cluster)
         Assert.Equal("True", (await _api.GetAsync<V1Node>(null, back)).Require().Status.Conditions.Single(c => c.Type == "Ready").Status);
     }
 
+    [Fact]
+    public async Task The_pods_of_a_silent_node_turn_not_ready_long_before_their_eviction()
+    {
+        var silent = $"silent-{Guid.NewGuid().ToString("N")[..6]}";
+        using var kubelet = await FakeKubelet.StartAsync(_api, silent);
+        var pod = await BoundPodAsync(silent, tolerationSeconds: 300);
+        // As its kubelet would have reported it: running and ready.
+        pod.Status = new V1PodStatus { Phase = "Running", Conditions = [new V1PodCondition { Type = "Ready", Status = "True" }] };
+        (await _api.UpdateStatusAsync(pod)).Require();
+
+        kubelet.Stop();
+        var marked = await Wait.ForAsync("the pod Ready=False", async () =>
+            (await _api.GetAsync<V1Pod>("default", pod.Metadata.Name)).Value is { } p
+            && p.Status?.Conditions?.Any(c => c.Type == "Ready" && c.Status == "False") == true ? p : null);
+
+        Assert.Null(marked.Metadata.DeletionTimestamp);
+        Assert.Equal("Running", marked.Status.Phase);
+        Assert.Equal("Unknown", (await _api.GetAsync<V1Node>(null, silent)).Require().Status.Conditions.Single(c => c.Type == "Ready").Status);
+        await _api.DeleteAsync<V1Pod>("default", pod.Metadata.Name);
+    }
+
     private static bool HasUnreachableTaints(V1Node n) =>
         n.Status?.Conditions?.FirstOrDefault(c => c.Type == "Ready")?.Status == "Unknown"
         && (n.Spec?.Taints ?? []).Count(t => t.Key == "node.kubernetes.io/unreachable" && t.Effect is "NoSchedule" or "NoExecute") == 2;
