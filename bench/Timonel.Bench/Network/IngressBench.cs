@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using k8s.Models;
@@ -52,8 +51,8 @@ internal static class IngressBench
         long errors = 0;
         for (var round = 0; round < rounds; round++)
         {
-            var d = await MeasureAsync(new Uri($"http://127.0.0.2:{podPort}/bench"), null, connections, seconds, warmup);
-            var t = await MeasureAsync(new Uri($"http://127.0.0.1:{options.HttpPort}/bench"), "bench.example.test", connections, seconds, warmup);
+            var d = await HttpLoad.MeasureAsync(new Uri($"http://127.0.0.2:{podPort}/bench"), null, connections, seconds, warmup);
+            var t = await HttpLoad.MeasureAsync(new Uri($"http://127.0.0.1:{options.HttpPort}/bench"), "bench.example.test", connections, seconds, warmup);
             direct.Add(d.PerSecond);
             through.Add(t.PerSecond);
             directCpu.Add(d.CpuMicrosPerRequest);
@@ -71,56 +70,6 @@ internal static class IngressBench
     }
 
     private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-
-    private static async Task<(double PerSecond, long Errors, double CpuMicrosPerRequest)> MeasureAsync(Uri url, string? host, int connections, int seconds, int warmup)
-    {
-        using var client = new HttpMessageInvoker(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = connections, PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5) });
-        long counted = 0, errors = 0;
-        var counting = false;
-        using var stop = new CancellationTokenSource();
-        var workers = Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
-        {
-            var buffer = new byte[16 * 1024];
-            while (!stop.IsCancellationRequested)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, url);
-                if (host is not null)
-                {
-                    request.Headers.Host = host;
-                }
-                try
-                {
-                    using var response = await client.SendAsync(request, CancellationToken.None);
-                    await using var stream = await response.Content.ReadAsStreamAsync();
-                    while (await stream.ReadAsync(buffer) > 0)
-                    {
-                    }
-                    if (Volatile.Read(ref counting))
-                    {
-                        Interlocked.Increment(ref response.IsSuccessStatusCode ? ref counted : ref errors);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    Interlocked.Increment(ref errors);
-                }
-            }
-        })).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(warmup));
-        using var self = Process.GetCurrentProcess();
-        Volatile.Write(ref counting, true);
-        var started = Stopwatch.GetTimestamp();
-        var cpuBefore = self.TotalProcessorTime;
-        await Task.Delay(TimeSpan.FromSeconds(seconds));
-        Volatile.Write(ref counting, false);
-        self.Refresh();
-        var cpu = (self.TotalProcessorTime - cpuBefore).TotalMicroseconds;
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var total = Interlocked.Read(ref counted);
-        await stop.CancelAsync();
-        await Task.WhenAll(workers);
-        return (total / elapsed, Interlocked.Read(ref errors), cpu / Math.Max(1, total));
-    }
 
     private static async Task<WebApplication> StartPodAsync(IPAddress address, int port, byte[] body)
     {
