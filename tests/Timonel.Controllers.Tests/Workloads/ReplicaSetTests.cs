@@ -61,7 +61,11 @@ public sealed class ReplicaSetTests(WorkloadsFixture fx)
 
         var events = await Api.Kubernetes.CoreV1.ListNamespacedEventAsync(ns);
         var created = events.Items.Where(e => e.Reason == "SuccessfulCreate" && e.InvolvedObject.Name == "cache").Select(e => e.Message).ToList();
-        Assert.Equal(3, created.Count);
+        var deleted = events.Items.Count(e => e.Reason == "SuccessfulDelete" && e.InvolvedObject.Name == "cache");
+        // Two for the set (the orphan counted) and one replacement. The pod and ReplicaSet watches are
+        // not ordered with each other: a controller that sees the set before the orphan creates a
+        // third pod and then deletes the surplus, as upstream's does; what stays is the same.
+        Assert.Equal(3, created.Count - deleted);
         Assert.All(created, m => Assert.Matches("^Created pod: cache-[a-z0-9]+$", m));
     }
 
