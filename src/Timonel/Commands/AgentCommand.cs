@@ -133,7 +133,7 @@ internal static class AgentCommand
             ClusterCidr = network.ClusterCidr,
             ServiceCidr = network.ServiceCidr,
             ClusterDomain = network.ClusterDomain,
-            Components = AgentNetwork.Components(network),
+            Components = AgentNetwork.Components(),
             PodDns = AgentNetwork.PodDns(network),
         }, loggers);
         try

@@ -1,11 +1,12 @@
 using System.Net;
 using Timonel.Kubelet.Agent;
-using Timonel.Network.Overlay;
-using Timonel.Network.LoadBalancer;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Pods;
 using Timonel.Network.Dns;
+using Timonel.Network.Ingress;
+using Timonel.Network.LoadBalancer;
 using Timonel.Network.NodeComponents;
+using Timonel.Network.Overlay;
 
 namespace Timonel.Commands;
 
@@ -33,11 +34,11 @@ internal static class AgentNetwork
                 : $"{flag}: \"{text}\" is not an IPv4 CIDR (e.g. 10.42.0.0/16)";
     }
 
-    /// <summary>The node's networking components, in start order.</summary>
-    public static IReadOnlyList<INodeComponent> Components(Settings settings)
-    {
-        _ = settings;
-        return
+    /// <summary>
+    /// The node's networking components. They run side by side and each converges on its own (the
+    /// ranges come with <see cref="AgentNode"/>); none waits for another.
+    /// </summary>
+    public static IReadOnlyList<INodeComponent> Components() =>
         [
             new NodeComponent("overlay", (node, ct) => new VxlanOverlay(node.Api, node.Informers,
                 OverlayNode.Parse(node.NodeName, node.NodeIp, node.PodCidr, node.ClusterCidr),
@@ -46,9 +47,8 @@ internal static class AgentNetwork
                 Path.Combine(node.AgentDir, "lb-announcer"), new LinkCommands(), new LoadBalancerAnnouncerOptions { Time = node.Time, Loggers = node.Loggers }).RunAsync(ct)),
             new NodeComponent("service-proxy", (node, ct) => NodeServiceProxy.RunAsync(ContextOf(node), ct)),
             new NodeComponent("cluster-dns", (node, ct) => NodeClusterDns.RunAsync(ContextOf(node), ct)),
-            new NodeComponent("ingress", (node, ct) => new Timonel.Network.Ingress.IngressProxy(node.Api, new() { ListenAddress = node.NodeIp, Informers = node.Informers, Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
+            new NodeComponent("ingress", (node, ct) => new IngressProxy(node.Api, new() { ListenAddress = node.NodeIp, Informers = node.Informers, Loggers = node.Loggers, Time = node.Time }).RunAsync(ct)),
         ];
-    }
 
     /// <summary>
     /// Pods' resolver settings (kubelet's clusterDNS and clusterDomain): the kube-dns Service's
