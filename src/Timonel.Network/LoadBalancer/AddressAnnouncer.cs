@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using Timonel.Network.Host;
 
 namespace Timonel.Network.LoadBalancer;
 

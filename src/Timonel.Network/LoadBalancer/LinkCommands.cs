@@ -1,15 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Timonel.Network.Host;
 
 namespace Timonel.Network.LoadBalancer;
-
-/// <summary>What one command printed; a non-zero exit is an expected failure (a value).</summary>
-public readonly record struct CommandResult(int ExitCode, string Output, string Error)
-{
-    public bool Ok => ExitCode == 0;
-    public override string ToString() => Ok ? "ok" : $"exit {ExitCode}: {Error.Trim()}";
-}
 
 /// <summary>An IPv4 address on a link, with its prefix length.</summary>
 public readonly record struct LinkAddress(string Address, int PrefixLength);
@@ -37,6 +30,8 @@ public interface ILinkCommands
 /// </summary>
 public sealed class LinkCommands(string? networkNamespacePath = null) : ILinkCommands
 {
+    private readonly HostCommands _commands = new(networkNamespacePath);
+
     public async Task<NodeLink?> FindNodeLinkAsync(IPAddress nodeIp, CancellationToken ct)
     {
         var result = await RunAsync("ip", ["-j", "-4", "addr", "show"], ct).ConfigureAwait(false);
@@ -80,45 +75,14 @@ public sealed class LinkCommands(string? networkNamespacePath = null) : ILinkCom
 
     private async Task<CommandResult> RunAsync(string file, IReadOnlyList<string> arguments, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(networkNamespacePath is null ? file : "nsenter")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (networkNamespacePath is not null)
-        {
-            psi.ArgumentList.Add("--net=" + networkNamespacePath);
-            psi.ArgumentList.Add(file);
-        }
-        foreach (var argument in arguments)
-        {
-            psi.ArgumentList.Add(argument);
-        }
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
+            return await _commands.RunAsync(file, arguments, null, ct).ConfigureAwait(false);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
             // A missing binary (e.g. arping not installed) is the machine's state, not a bug here.
             return new CommandResult(127, "", $"{file}: {e.Message}");
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(ct);
-            var error = process.StandardError.ReadToEndAsync(ct);
-            try
-            {
-                await process.WaitForExitAsync(ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill();
-                throw;
-            }
-            return new CommandResult(process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
         }
     }
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Timonel.Network.Host;
 
 namespace Timonel.Network.NodeComponents;
 
@@ -17,25 +17,11 @@ public interface IIpRunner
 
 public sealed class IpProcessRunner : IIpRunner
 {
+    private readonly HostCommands _commands = new();
+
     public async Task<IpResult> RunAsync(IReadOnlyList<string> arguments, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            psi.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start ip");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-        return new IpResult(process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+        var result = await _commands.RunAsync("ip", arguments, null, ct).ConfigureAwait(false);
+        return new IpResult(result.ExitCode, result.Output, result.Error);
     }
 }

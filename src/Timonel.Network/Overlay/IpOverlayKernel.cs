@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Timonel.Network.Host;
 
 namespace Timonel.Network.Overlay;
 

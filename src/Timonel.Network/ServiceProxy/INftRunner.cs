@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Timonel.Network.Host;
 
 namespace Timonel.Network.ServiceProxy;
 
@@ -23,41 +23,11 @@ public interface INftRunner
 /// </summary>
 public sealed class NftProcessRunner(string? networkNamespacePath = null) : INftRunner
 {
+    private readonly HostCommands _commands = new(networkNamespacePath);
+
     public async Task<NftResult> RunAsync(IReadOnlyList<string> arguments, string? stdin, CancellationToken ct)
     {
-        var psi = new ProcessStartInfo(networkNamespacePath is null ? "nft" : "nsenter")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        if (networkNamespacePath is not null)
-        {
-            psi.ArgumentList.Add("--net=" + networkNamespacePath);
-            psi.ArgumentList.Add("nft");
-        }
-        foreach (var argument in arguments)
-        {
-            psi.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start nft");
-        var output = process.StandardOutput.ReadToEndAsync(ct);
-        var error = process.StandardError.ReadToEndAsync(ct);
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin.AsMemory(), ct).ConfigureAwait(false);
-        }
-        process.StandardInput.Close();
-        try
-        {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw;
-        }
-        return new NftResult(process.ExitCode, await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+        var result = await _commands.RunAsync("nft", arguments, stdin, ct).ConfigureAwait(false);
+        return new NftResult(result.ExitCode, result.Output, result.Error);
     }
 }

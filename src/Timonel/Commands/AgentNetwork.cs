@@ -3,6 +3,7 @@ using Timonel.Kubelet.Agent;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Pods;
 using Timonel.Network.Dns;
+using Timonel.Network.Host;
 using Timonel.Network.Ingress;
 using Timonel.Network.LoadBalancer;
 using Timonel.Network.NodeComponents;

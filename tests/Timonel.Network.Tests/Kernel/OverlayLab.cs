@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using k8s.Models;
+using Timonel.Network.Host;
 using Timonel.Network.Overlay;
 
 namespace Timonel.Network.Tests.Kernel;

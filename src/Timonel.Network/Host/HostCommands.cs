@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Timonel.Network.Overlay;
+namespace Timonel.Network.Host;
 
 /// <summary>What one command printed. A non-zero exit is an expected failure (a value): the kernel refused something.</summary>
 public readonly record struct CommandResult(int ExitCode, string Output, string Error)
@@ -9,7 +9,7 @@ public readonly record struct CommandResult(int ExitCode, string Output, string 
     public override string ToString() => Ok ? "ok" : $"exit {ExitCode}: {Error.Trim()}";
 }
 
-/// <summary>Runs iproute2 / nft / sysctl in the network namespace the overlay programs.</summary>
+/// <summary>Runs a host command (ip, bridge, nft, arping) in the network namespace a node part programs.</summary>
 public interface IHostCommands
 {
     /// <summary><paramref name="file"/> with these arguments, <paramref name="stdin"/> fed to it (e.g. a batch for `-batch -`).</summary>
