@@ -99,38 +99,10 @@ internal sealed class L2Lab : IAsyncDisposable
     {
         var root = Directory.CreateDirectory(Path.Combine(TempDir, "www-" + name)).FullName;
         File.WriteAllText(Path.Combine(root, "index.html"), name + "\n");
-        var psi = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--net=" + NetLab.PathOf(ns), "busybox", "httpd", "-f", "-p", "8080", "-h", root })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        _servers.Add(Process.Start(psi) ?? throw new InvalidOperationException("httpd did not start"));
+        _servers.Add(NetLab.StartHttpd(ns, root, 8080));
     }
 
-    private static async Task Must(string file, params string[] args)
-    {
-        var (exit, _, error) = await NetLab.RunAsync(file, args);
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {exit}: {error}");
-        }
-    }
+    private static Task Must(string file, params string[] args) => NetLab.Must(file, args);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var server in _servers)
-        {
-            if (!server.HasExited)
-            {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync();
-            }
-            server.Dispose();
-        }
-        foreach (var ns in _namespaces)
-        {
-            await NetLab.RunAsync("ip", ["netns", "del", ns]);
-        }
-        Directory.Delete(TempDir, recursive: true);
-    }
+    public ValueTask DisposeAsync() => NetLab.TearDownAsync(_servers, _namespaces, TempDir);
 }

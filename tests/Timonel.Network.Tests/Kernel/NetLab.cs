@@ -111,21 +111,35 @@ internal sealed class NetLab : IAsyncDisposable
     private void StartServer(string ns, string name)
     {
         var root = Path.Combine(_webRoot, name);
+        WriteWhoPage(root, name);
+        _servers.Add(StartHttpd(ns, root, 80));
+    }
+
+    /// <summary>
+    /// A web root whose index answers <paramref name="name"/> and whose /cgi-bin/who answers
+    /// "NAME CLIENT-ADDRESS": the address the server saw, to check masquerading.
+    /// </summary>
+    public static void WriteWhoPage(string root, string name)
+    {
         Directory.CreateDirectory(root);
         File.WriteAllText(Path.Combine(root, "index.html"), name + "\n");
-        // /cgi-bin/who answers "NAME CLIENT-ADDRESS": the address the pod saw, to check masquerading.
         var cgi = Directory.CreateDirectory(Path.Combine(root, "cgi-bin")).FullName;
         var who = Path.Combine(cgi, "who");
         File.WriteAllText(who, "#!/bin/sh\n"
             + "a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}\n"
             + $"printf 'Content-Type: text/plain\\r\\n\\r\\n{name} %s\\n' \"$a\"\n");
         File.SetUnixFileMode(who, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+    }
+
+    /// <summary>busybox httpd serving <paramref name="root"/> on <paramref name="port"/> inside <paramref name="ns"/>.</summary>
+    public static Process StartHttpd(string ns, string root, int port)
+    {
         var psi = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--net=" + PathOf(ns), "busybox", "httpd", "-f", "-p", "80", "-h", root })
+        foreach (var a in new[] { "--net=" + PathOf(ns), "busybox", "httpd", "-f", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-h", root })
         {
             psi.ArgumentList.Add(a);
         }
-        _servers.Add(Process.Start(psi) ?? throw new InvalidOperationException("httpd did not start"));
+        return Process.Start(psi) ?? throw new InvalidOperationException("httpd did not start");
     }
 
     /// <summary>curl inside a namespace; Body is the page (the pod's name) on success.</summary>
@@ -170,7 +184,7 @@ internal sealed class NetLab : IAsyncDisposable
         return (process.ExitCode, await output, await error);
     }
 
-    private static async Task Must(string file, params string[] args)
+    public static async Task Must(string file, params string[] args)
     {
         var (exit, _, error) = await RunAsync(file, args);
         if (exit != 0)
@@ -179,9 +193,12 @@ internal sealed class NetLab : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => TearDownAsync(_servers, _namespaces, _webRoot);
+
+    /// <summary>A lab's end: its servers killed, its namespaces deleted, its temp dir removed.</summary>
+    public static async ValueTask TearDownAsync(IEnumerable<Process> servers, IEnumerable<string> namespaces, string tempDir)
     {
-        foreach (var server in _servers)
+        foreach (var server in servers)
         {
             if (!server.HasExited)
             {
@@ -190,10 +207,10 @@ internal sealed class NetLab : IAsyncDisposable
             }
             server.Dispose();
         }
-        foreach (var ns in _namespaces)
+        foreach (var ns in namespaces)
         {
             await RunAsync("ip", ["netns", "del", ns]);
         }
-        Directory.Delete(_webRoot, recursive: true);
+        Directory.Delete(tempDir, recursive: true);
     }
 }

@@ -189,47 +189,13 @@ internal sealed class OverlayLab : IAsyncDisposable
     private void StartServer(string ns, string name)
     {
         var root = Path.Combine(_webRoot, name);
-        var cgi = Directory.CreateDirectory(Path.Combine(root, "cgi-bin")).FullName;
-        File.WriteAllText(Path.Combine(root, "index.html"), name + "\n");
+        NetLab.WriteWhoPage(root, name);
         // Larger than any MTU: full-size segments must cross the overlay (whose MTU is 50 less than the pods').
         File.WriteAllText(Path.Combine(root, "big"), new string('x', BigSize));
-        var who = Path.Combine(cgi, "who");
-        File.WriteAllText(who, "#!/bin/sh\n"
-            + "a=${REMOTE_ADDR#[}; a=${a%]}; a=${a#::ffff:}\n"
-            + $"printf 'Content-Type: text/plain\\r\\n\\r\\n{name} %s\\n' \"$a\"\n");
-        File.SetUnixFileMode(who, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        var psi = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--net=" + NetLab.PathOf(ns), "busybox", "httpd", "-f", "-p", "80", "-h", root })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        _servers.Add(Process.Start(psi) ?? throw new InvalidOperationException("httpd did not start"));
+        _servers.Add(NetLab.StartHttpd(ns, root, 80));
     }
 
-    private static async Task Must(string file, params string[] args)
-    {
-        var (exit, _, error) = await NetLab.RunAsync(file, args);
-        if (exit != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)}: exit {exit}: {error}");
-        }
-    }
+    private static Task Must(string file, params string[] args) => NetLab.Must(file, args);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var server in _servers)
-        {
-            if (!server.HasExited)
-            {
-                server.Kill(entireProcessTree: true);
-                await server.WaitForExitAsync();
-            }
-            server.Dispose();
-        }
-        foreach (var ns in _namespaces)
-        {
-            await NetLab.RunAsync("ip", ["netns", "del", ns]);
-        }
-        Directory.Delete(_webRoot, recursive: true);
-    }
+    public ValueTask DisposeAsync() => NetLab.TearDownAsync(_servers, _namespaces, _webRoot);
 }
