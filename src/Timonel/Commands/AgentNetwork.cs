@@ -1,4 +1,5 @@
 using System.Net;
+using Timonel.ApiServer.Hosting;
 using Timonel.Kubelet.Agent;
 using Timonel.Kubelet.Cri.V1;
 using Timonel.Kubelet.Pods;
@@ -58,7 +59,7 @@ internal static class AgentNetwork
     /// </summary>
     public static PodDnsConfigurer PodDns(Settings settings, string hostResolvConf = "/etc/resolv.conf")
     {
-        var clusterDns = ServiceAddress(settings.ServiceCidr, 10).ToString();
+        var clusterDns = IpRange.Parse(settings.ServiceCidr).At(10).ToString();
         return pod =>
         {
             var conf = PodDnsConfig.For(pod, new NodeDnsSettings([clusterDns], settings.ClusterDomain, ResolvConf.ReadFile(hostResolvConf)));
@@ -68,14 +69,6 @@ internal static class AgentNetwork
             config.Options.AddRange(conf.Options);
             return config;
         };
-    }
-
-    /// <summary>The <paramref name="index"/>th address of an IPv4 range (1: the `kubernetes` Service, 10: kube-dns).</summary>
-    public static IPAddress ServiceAddress(string cidr, int index)
-    {
-        var bytes = IPNetwork.Parse(cidr).BaseAddress.GetAddressBytes();
-        var value = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) + (uint)index;
-        return new IPAddress([(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value]);
     }
 
     private static NodeNetworkContext ContextOf(AgentNode node) => new(
