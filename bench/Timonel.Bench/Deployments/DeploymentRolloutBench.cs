@@ -11,7 +11,8 @@ namespace Timonel.Bench.Deployments;
 /// a Deployment of R replicas applied through the API, timed to all pods Running and Ready (seen
 /// by a watch), then a rolling update to a new image with the default 25%/25% strategy, timed to
 /// completion, with the surge and availability limits checked after every watch event.
-/// Flags: --nodes 1000 --replicas 10000 --lease-renew-interval 10m --cluster-cidr 10.0.0.0/8 --timeout-seconds 900.
+/// Flags: --nodes 1000 --replicas 10000 --lease-renew-interval 10m --node-monitor-grace-period 30m
+/// --cluster-cidr 10.0.0.0/8 --timeout-seconds 900.
 /// </summary>
 internal static class DeploymentRolloutBench
 {
@@ -29,7 +30,11 @@ internal static class DeploymentRolloutBench
         var minReady = replicas - (int)Math.Floor(replicas * 0.25);
 
         // The default 10.42.0.0/16 holds only 256 node /24s; a /8 holds 65,536.
-        await using var server = await BenchServer.StartNewAsync("--cluster-cidr", FlagText(args, "--cluster-cidr", "10.0.0.0/8"));
+        // Leases renewed every 10 min need a node monitor grace period above that, or the node
+        // lifecycle controller marks the nodes (and so their pods) not Ready mid-run.
+        var grace = FlagText(args, "--node-monitor-grace-period", "30m");
+        await using var server = await BenchServer.StartNewAsync("--cluster-cidr", FlagText(args, "--cluster-cidr", "10.0.0.0/8"),
+            "--node-monitor-grace-period", grace);
         using var agent = BenchAgent.Start(server, nodes, lease);
         using var api = new ApiConnection(server.Url, File.ReadAllText(Path.Combine(server.DataDir, "server", "tls", "ca.crt")),
             File.ReadAllText(Path.Combine(server.DataDir, "server", "admin.token")).Trim());
