@@ -21,6 +21,18 @@ public sealed partial class ApiConnection
         where T : class, IKubernetesObject<V1ObjectMeta> =>
         SendAsync<T>(HttpMethod.Post, ResourceTable.PathOf(ResourceTable.For<T>(), obj.Metadata?.NamespaceProperty), Json(WithTypeMeta(obj)), null, ct);
 
+    /// <summary>
+    /// POST pods/NAME/binding: assigns the pod to a node. The server answers a success Status, so
+    /// the value is null on success; a pod already bound or deleted is a 409/404 value.
+    /// </summary>
+    public Task<ApiResult<V1Pod>> BindAsync(V1Binding binding, CancellationToken ct = default)
+    {
+        binding.ApiVersion ??= "v1";
+        binding.Kind ??= "Binding";
+        var path = ResourceTable.PathOf(ResourceTable.For<V1Pod>(), binding.Metadata.NamespaceProperty, binding.Metadata.Name, "binding");
+        return SendAsync<V1Pod>(HttpMethod.Post, path, Json(binding), "Status", ct);
+    }
+
     /// <summary>PUT; obj.Metadata.ResourceVersion, when set, makes it conditional (409 Conflict if stale).</summary>
     public Task<ApiResult<T>> UpdateAsync<T>(T obj, CancellationToken ct = default)
         where T : class, IKubernetesObject<V1ObjectMeta> =>

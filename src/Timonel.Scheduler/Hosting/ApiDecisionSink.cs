@@ -52,16 +52,27 @@ internal sealed class ApiDecisionSink(ApiConnection api, EventRecorder events, i
             Metadata = new V1ObjectMeta { Name = pod.Metadata.Name, NamespaceProperty = pod.Metadata.NamespaceProperty, Uid = pod.Metadata.Uid },
             Target = new V1ObjectReference { ApiVersion = "v1", Kind = "Node", Name = bind.NodeName },
         };
+        // The lean HTTP/2 connection, not the official client's: one binding per placed pod is the
+        // scheduler's hottest API call.
+        string? failure;
         try
         {
-            await api.Kubernetes.CoreV1.CreateNamespacedPodBindingAsync(binding, pod.Metadata.Name, pod.Metadata.NamespaceProperty);
+            var result = await api.BindAsync(binding);
+            failure = result.Ok ? null : $"{(int)result.Code} {result.Error?.Reason}: {result.Error?.Message}";
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            failure = e.Message;
+        }
+        if (failure is null)
+        {
             Scheduler?.BindingSucceeded(key);
             events.Normal(pod, "Scheduled", $"Successfully assigned {key} to {bind.NodeName}");
         }
-        catch (Exception e) when (e is k8s.Autorest.HttpOperationException or HttpRequestException or TaskCanceledException)
+        else
         {
             Scheduler?.BindingFailed(key);
-            events.Warning(pod, "FailedScheduling", $"Binding rejected: {e.Message}");
+            events.Warning(pod, "FailedScheduling", $"Binding rejected: {failure}");
         }
     }
 
