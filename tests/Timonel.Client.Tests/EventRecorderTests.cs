@@ -49,4 +49,25 @@ public sealed class EventRecorderTests(ServerFixture f)
         Assert.Equal([("spec.containers{a}", 2), ("spec.containers{b}", 1)],
             events.Select(e => (e.InvolvedObject.FieldPath, e.Count ?? 0)).OrderBy(e => e.FieldPath, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task ASourceWritesAtMostTwentyFiveEventsAboutOneObjectAtOnce()
+    {
+        var ns = await f.NewNamespaceAsync("events-spam");
+        var noisy = (await f.Api.CreateAsync(Wait.ConfigMap(ns, "noisy", "1"))).Require();
+        var quiet = (await f.Api.CreateAsync(Wait.ConfigMap(ns, "quiet", "1"))).Require();
+        await using (var recorder = new EventRecorder(f.Api, new EventSource("test-controller"), TimeProvider.System, NullLogger.Instance))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                recorder.Normal(noisy, "SuccessfulCreate", $"Created pod: p-{i}");
+            }
+            recorder.Normal(quiet, "SuccessfulCreate", "Created pod: q-0");
+        }
+
+        var events = (await f.Api.ListAsync<Corev1Event>(ns)).Require().Items;
+        var aboutNoisy = events.Where(e => e.InvolvedObject.Name == "noisy").Select(e => e.Message).ToList();
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => $"Created pod: p-{i}").Order(StringComparer.Ordinal), aboutNoisy.Order(StringComparer.Ordinal));
+        Assert.Single(events, e => e.InvolvedObject.Name == "quiet");
+    }
 }

@@ -15,7 +15,8 @@ public sealed record EventSource(string Component, string? Host = null);
 /// queue (a full queue drops the event with a log line) written by one background task. A repeat
 /// of the same (object, type, reason, message) within the aggregation cache becomes a merge patch
 /// of the existing Event: count + 1 and a new lastTimestamp, as upstream recorders do. If that
-/// Event is gone (deleted or expired), a new one is created.
+/// Event is gone (deleted or expired), a new one is created. Each source writes at most 25 events
+/// about one object at once, then one per 5 minutes (<see cref="EventSpamFilter"/>, as upstream).
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
 {
@@ -31,6 +32,7 @@ public sealed class EventRecorder : IAsyncDisposable
     // Written only by the writer task: the last Event written for each aggregation key.
     private readonly Dictionary<string, (string Namespace, string Name, int Count)> _recent = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
+    private readonly EventSpamFilter _spam;
     private readonly Task _writer;
 
     public EventRecorder(ApiConnection api, EventSource source, TimeProvider time, ILogger logger)
@@ -40,6 +42,7 @@ public sealed class EventRecorder : IAsyncDisposable
         _source = source;
         _time = time;
         _logger = logger;
+        _spam = new EventSpamFilter(time);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -111,6 +114,10 @@ public sealed class EventRecorder : IAsyncDisposable
 
     private async Task WriteAsync(Corev1Event e)
     {
+        if (!_spam.Allow(EventSpamFilter.KeyOf(e)))
+        {
+            return;
+        }
         var key = string.Join('\0', e.InvolvedObject.Kind, e.InvolvedObject.NamespaceProperty, e.InvolvedObject.Name,
             e.InvolvedObject.Uid, e.InvolvedObject.FieldPath, e.Type, e.Reason, e.Message, e.Source.Component, e.Source.Host);
         if (_recent.TryGetValue(key, out var last))
