@@ -47,7 +47,36 @@ internal static class CreateStepsBench
         Time("watch cache event (Decode + Materialize + ADDED line)", iterations, () =>
             new CachedEvent(42, "k", CachedEvent.Materialize(ObjectCodec.Decode(stored, 42)), null, false).Line("ADDED"));
         Console.WriteLine($"(ConfigMap body {body.Length} B, stored {stored.Length} B)");
+        TimePodUpdates(iterations, now);
         return Task.FromResult(0);
+    }
+
+    /// <summary>
+    /// Managed fields of the writes a pod gets in a rollout, on a pod created by a controller, bound
+    /// by the scheduler and reported running by the kubelet: a binding-like spec.nodeName update and
+    /// a status update that flips one condition.
+    /// </summary>
+    private static void TimePodUpdates(int iterations, DateTimeOffset now)
+    {
+        var resource = ResourceRegistry.Builtin.Find("", "v1", "pods") ?? throw new InvalidOperationException("no pods resource");
+        var schema = PatchSchema.For(resource.ModelType);
+        var created = ManagedFieldsTracker.RecordUpdate(null, SamplePod.Unscheduled(), new UpdateRequest("kube-controller-manager", schema, "v1", now));
+        var bound = (JsonObject)created.DeepClone();
+        bound["spec"]!["nodeName"] = "node-3";
+        var scheduled = ManagedFieldsTracker.RecordUpdate(created, bound, new UpdateRequest("kube-scheduler", schema, "v1", now));
+        var running = (JsonObject)scheduled.DeepClone();
+        running["status"] = SamplePod.RunningStatus();
+        var reported = ManagedFieldsTracker.RecordUpdate(scheduled, running, new UpdateRequest("kubelet", schema, "v1", now) { Subresource = "status" });
+        var notReady = (JsonObject)reported.DeepClone();
+        var ready = notReady["status"]!["conditions"]!.AsArray().OfType<JsonObject>().First(c => c["type"]!.GetValue<string>() == "Ready");
+        ready["status"] = "False";
+        ready["lastTransitionTime"] = "2025-01-01T00:01:00Z";
+
+        Time("pod managed fields, binding-like spec.nodeName update", iterations, () =>
+            ManagedFieldsTracker.RecordUpdate(created, bound, new UpdateRequest("kube-scheduler", schema, "v1", now)));
+        Time("pod managed fields, status update flipping one condition", iterations, () =>
+            ManagedFieldsTracker.RecordUpdate(reported, notReady, new UpdateRequest("kubelet", schema, "v1", now) { Subresource = "status" }));
+        Console.WriteLine($"(pod stored {ObjectCodec.Encode(reported).Length} B)");
     }
 
     private static void Time(string step, int iterations, Action action)

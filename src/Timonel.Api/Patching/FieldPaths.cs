@@ -9,79 +9,25 @@ namespace Timonel.Api.Patching;
 
 internal static class FieldPaths
 {
-    /// <summary>Top-level paths never owned by a manager: identity and server-maintained metadata.</summary>
-    private static readonly IReadOnlyList<string>[] Identity =
-    [
-        ["f:apiVersion"], ["f:kind"],
-        .. new[] { "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "managedFields",
-            "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds" }.Select(f => new[] { "f:metadata", "f:" + f }),
-    ];
-
-    private static readonly IReadOnlyList<string>[] Status = [["f:status"]];
+    /// <summary>metadata fields never owned by a manager: identity and server-maintained metadata.</summary>
+    public static bool IsIdentity(string metadataField) => metadataField is "name" or "namespace" or "uid" or "resourceVersion"
+        or "generation" or "creationTimestamp" or "managedFields" or "selfLink" or "deletionTimestamp" or "deletionGracePeriodSeconds";
 
     /// <summary>The owned-field set of an object; status is tracked only through the status subresource.</summary>
-    public static FieldSet Of(JsonObject? obj, PatchSchema schema, string? subresource)
-    {
-        var set = new FieldSet();
-        if (obj is not null)
-        {
-            WalkObject(obj, schema, [], set);
-        }
-        var trimmed = set.Without(Identity);
-        return subresource == "status"
-            ? FieldSet.Of(trimmed.Members().Where(p => p[0] == "f:status"))
-            : trimmed.Without(Status);
-    }
-
-    private static void WalkObject(JsonObject obj, PatchSchema schema, List<string> path, FieldSet set)
-    {
-        foreach (var (key, value) in obj)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-            path.Add("f:" + key);
-            WalkValue(value, schema.Field(key), path, set);
-            path.RemoveAt(path.Count - 1);
-        }
-    }
-
-    private static void WalkValue(JsonNode value, PatchField field, List<string> path, FieldSet set)
-    {
-        switch (value)
-        {
-            case JsonObject map when !field.ReplaceWhole && map.Any(p => p.Value is not null):
-                WalkObject(map, field.Schema, path, set);
-                return;
-            case JsonArray list when list.Count > 0 && ItemElements(list, field) is { } elements:
-                for (var i = 0; i < list.Count; i++)
-                {
-                    path.Add(elements[i]);
-                    set.Add(path);
-                    if (list[i] is JsonObject item)
-                    {
-                        WalkObject(item, field.Schema, path, set);
-                    }
-                    path.RemoveAt(path.Count - 1);
-                }
-                return;
-            default:
-                set.Add(path);
-                return;
-        }
-    }
+    public static FieldSet Of(JsonObject? obj, PatchSchema schema, string? subresource) => FieldWalk.Of(obj, schema, subresource);
 
     /// <summary>The path element of each item, or null when the list is atomic.</summary>
     public static string[]? ItemElements(JsonArray list, PatchField field)
     {
+        // "k:" + the one-key object {mergeKey: value} as compact JSON, written without building it.
+        var keyPrefix = field.ListStrategy == ListMergeStrategy.MergeByKey ? KeyPrefix(field.MergeKey!) : null;
         var elements = new string[list.Count];
         for (var i = 0; i < list.Count; i++)
         {
             var element = field.ListStrategy switch
             {
                 ListMergeStrategy.MergeByKey when list[i] is JsonObject item && item[field.MergeKey!] is { } key =>
-                    "k:" + new JsonObject { [field.MergeKey!] = key.DeepClone() }.ToJsonString(),
+                    string.Concat(keyPrefix, key.ToJsonString(), "}"),
                 ListMergeStrategy.MergeAsSet when list[i] is JsonValue scalar => "v:" + scalar.ToJsonString(),
                 _ => null,
             };
@@ -89,10 +35,22 @@ internal static class FieldPaths
             {
                 return null;
             }
+            for (var j = 0; j < i; j++)
+            {
+                if (elements[j] == element)
+                {
+                    return null;
+                }
+            }
             elements[i] = element;
         }
-        return elements.Distinct(StringComparer.Ordinal).Count() == elements.Length ? elements : null;
+        return elements;
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> KeyPrefixes = new(StringComparer.Ordinal);
+
+    private static string KeyPrefix(string mergeKey) =>
+        KeyPrefixes.GetOrAdd(mergeKey, k => "k:{" + JsonValue.Create(k).ToJsonString() + ":");
 
     /// <summary>The value at a path; false when the path does not exist in the object.</summary>
     public static bool TryGet(JsonNode? root, IReadOnlyList<string> path, out JsonNode? value)
@@ -158,15 +116,6 @@ internal static class FieldPaths
     }
 
     /// <summary>Members added, changed or removed between two versions of an object.</summary>
-    public static (FieldSet Changed, FieldSet Removed) Compare(JsonObject? before, JsonObject after, PatchSchema schema, string? subresource)
-    {
-        var old = Of(before, schema, subresource);
-        var now = Of(after, schema, subresource);
-        var changed = now.Members().Where(path =>
-            !old.Contains(path)
-            // An item's own membership changes only by appearing; its fields are tracked below it.
-            || (path[^1].StartsWith("f:", StringComparison.Ordinal)
-                && TryGet(before, path, out var was) && TryGet(after, path, out var @is) && !JsonValues.DeepEquals(was, @is)));
-        return (FieldSet.Of(changed), old.Difference(now));
-    }
+    public static (FieldSet Changed, FieldSet Removed) Compare(JsonObject? before, JsonObject after, PatchSchema schema, string? subresource) =>
+        FieldWalk.Compare(before, after, schema, subresource, withoutManagedFields: false);
 }

@@ -55,9 +55,12 @@ public sealed class FieldSet
         {
             json["."] = new JsonObject();
         }
-        foreach (var (key, child) in children.Where(c => !c.Value.IsEmpty))
+        foreach (var (key, child) in children)
         {
-            json[key] = child.ToJson();
+            if (!child.IsEmpty)
+            {
+                json[key] = child.ToJson();
+            }
         }
         return json;
     }
@@ -117,11 +120,82 @@ public sealed class FieldSet
         }
     }
 
-    public FieldSet Union(FieldSet other) => Of(Members().Concat(other.Members()));
+    // The set operations walk both trees together. Every tree here is pruned (each leaf node is a
+    // member: Parse, Add and these operations never leave an empty node below the root), so a node
+    // is copied or merged whole and a result node is kept only when it is not empty.
 
-    public FieldSet Difference(FieldSet other) => Of(Members().Where(p => !other.Contains(p)));
+    public FieldSet Union(FieldSet other)
+    {
+        var result = Copy();
+        result.MergeFrom(other);
+        return result;
+    }
 
-    public FieldSet Intersect(FieldSet other) => Of(Members().Where(other.Contains));
+    public FieldSet Difference(FieldSet other)
+    {
+        var result = new FieldSet { isMember = isMember && !other.isMember };
+        foreach (var (key, child) in children)
+        {
+            var rest = other.children.TryGetValue(key, out var taken) ? child.Difference(taken) : child.Copy();
+            if (!rest.IsEmpty)
+            {
+                result.children.Add(key, rest);
+            }
+        }
+        return result;
+    }
+
+    public FieldSet Intersect(FieldSet other)
+    {
+        var result = new FieldSet { isMember = isMember && other.isMember };
+        foreach (var (key, child) in children)
+        {
+            if (other.children.TryGetValue(key, out var shared) && child.Intersect(shared) is { IsEmpty: false } both)
+            {
+                result.children.Add(key, both);
+            }
+        }
+        return result;
+    }
+
+    private FieldSet Copy()
+    {
+        var copy = new FieldSet { isMember = isMember };
+        foreach (var (key, child) in children)
+        {
+            copy.children.Add(key, child.Copy());
+        }
+        return copy;
+    }
+
+    private void MergeFrom(FieldSet other)
+    {
+        isMember |= other.isMember;
+        foreach (var (key, child) in other.children)
+        {
+            if (children.TryGetValue(key, out var mine))
+            {
+                mine.MergeFrom(child);
+            }
+            else
+            {
+                children.Add(key, child.Copy());
+            }
+        }
+    }
+
+    /// <summary>The child node for one path element, created empty when missing (the caller makes it non-empty).</summary>
+    internal FieldSet Child(string element)
+    {
+        if (!children.TryGetValue(element, out var child))
+        {
+            child = new FieldSet();
+            children.Add(element, child);
+        }
+        return child;
+    }
+
+    internal void MarkMember() => isMember = true;
 
     /// <summary>This set without any member at or below one of the given prefixes.</summary>
     public FieldSet Without(IEnumerable<IReadOnlyList<string>> prefixes)
@@ -140,7 +214,25 @@ public sealed class FieldSet
         return set;
     }
 
-    public bool SetEquals(FieldSet other) => ToJson().ToJsonString() == other.ToJson().ToJsonString();
+    /// <summary>Equal when both print the same fieldsV1 (a root that is only a member prints as `{}`, as the empty set).</summary>
+    public bool SetEquals(FieldSet other) =>
+        children.Count == 0 && other.children.Count == 0 || SameTree(other);
+
+    private bool SameTree(FieldSet other)
+    {
+        if (isMember != other.isMember || children.Count != other.children.Count)
+        {
+            return false;
+        }
+        foreach (var (key, child) in children)
+        {
+            if (!other.children.TryGetValue(key, out var twin) || !child.SameTree(twin))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>A path as upstream prints it in conflicts: .spec.containers[name="nginx"].image</summary>
     public static string Describe(IReadOnlyList<string> path)

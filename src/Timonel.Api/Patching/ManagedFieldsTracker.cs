@@ -24,14 +24,18 @@ public static class ManagedFieldsTracker
         ArgumentNullException.ThrowIfNull(updated);
         ArgumentNullException.ThrowIfNull(request);
         var entries = ManagedFields.Read(old);
-        var before = old is null ? null : WithoutManagedFields(old);
+        // old is only read: the walk treats its managedFields as absent instead of copying it without them.
         var after = WithoutManagedFields(updated);
-        var (changed, removed) = FieldPaths.Compare(before, after, request.Schema, request.Subresource);
+        var (changed, removed) = FieldWalk.Compare(old, after, request.Schema, request.Subresource, withoutManagedFields: true);
 
         var mine = entries.Find(e => e.Is(request.Manager, ManagedFieldsEntry.Update, request.Subresource))?.Fields ?? new FieldSet();
-        for (var i = 0; i < entries.Count; i++)
+        var taken = changed.Union(removed);
+        if (!taken.IsEmpty)
         {
-            entries[i] = entries[i] with { Fields = entries[i].Fields.Difference(changed).Difference(removed) };
+            for (var i = 0; i < entries.Count; i++)
+            {
+                entries[i] = entries[i] with { Fields = entries[i].Fields.Difference(taken) };
+            }
         }
         if (!changed.IsEmpty || entries.Exists(e => e.Is(request.Manager, ManagedFieldsEntry.Update, request.Subresource)))
         {
