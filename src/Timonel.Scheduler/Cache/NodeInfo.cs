@@ -11,9 +11,10 @@ public sealed class NodeInfo
 {
     private static readonly Dictionary<string, string> NoLabels = new(StringComparer.Ordinal);
 
-    private NodeInfo(string name, V1Node? node, PodInfo[] pods, long generation)
+    private NodeInfo(string name, V1Node? node, PodInfo[] pods, long generation, PodCountMemo? podCounts = null)
     {
         Name = name;
+        PodCounts = podCounts ?? new PodCountMemo();
         Node = node;
         Pods = pods;
         Generation = generation;
@@ -65,6 +66,9 @@ public sealed class NodeInfo
     public HostPort[] UsedPorts { get; }
     /// <summary>Normalized image name to size in bytes, from node.status.images.</summary>
     public IReadOnlyDictionary<string, long> ImageSizes { get; }
+    /// <summary>Matching-pod counts of this instance's pods (topology spreading); shared only with
+    /// a NodeInfo holding the very same pods.</summary>
+    public PodCountMemo PodCounts { get; }
     /// <summary>Increases with every change; a snapshot copies only nodes whose generation moved.</summary>
     public long Generation { get; }
 
@@ -72,7 +76,8 @@ public sealed class NodeInfo
 
     public static NodeInfo Empty(string name, long generation) => new(name, null, [], generation);
 
-    public NodeInfo WithNode(V1Node? node, long generation) => new(Name, node, Pods, generation);
+    /// <summary>Same pods, so the pod-count memo carries over (node status updates are frequent).</summary>
+    public NodeInfo WithNode(V1Node? node, long generation) => new(Name, node, Pods, generation, PodCounts);
 
     public NodeInfo WithPod(PodInfo pod, long generation)
     {

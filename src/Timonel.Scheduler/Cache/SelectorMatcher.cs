@@ -38,6 +38,51 @@ public static class SelectorMatcher
         return true;
     }
 
+    /// <summary>
+    /// A string equal for two selectors only if they select the same pods: requirements sorted (they
+    /// are ANDed), In/NotIn values as a sorted set, each part length-prefixed so no label text can
+    /// forge a separator. Equivalent selectors written differently may get different keys (a memo
+    /// miss, never a wrong hit).
+    /// </summary>
+    public static string CanonicalKey(LabelSelector selector)
+    {
+        if (selector.Requirements.Count == 0)
+        {
+            return selector.IsEmpty ? "everything" : "nothing";
+        }
+        var parts = new List<string>(selector.Requirements.Count);
+        var sb = new System.Text.StringBuilder();
+        foreach (var r in selector.Requirements)
+        {
+            sb.Clear();
+            Append(sb, r.Key);
+            sb.Append((int)r.Operator).Append(';');
+            if (r.Operator is SelectorOperator.Equals or SelectorOperator.NotEquals)
+            {
+                Append(sb, r.Values[0]);
+            }
+            else if (r.Operator is SelectorOperator.In or SelectorOperator.NotIn)
+            {
+                var values = r.Values.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+                foreach (var v in values)
+                {
+                    Append(sb, v);
+                }
+            }
+            parts.Add(sb.ToString());
+        }
+        parts.Sort(StringComparer.Ordinal);
+        sb.Clear().Append("sel;");
+        foreach (var part in parts)
+        {
+            Append(sb, part);
+        }
+        return sb.ToString();
+    }
+
+    private static void Append(System.Text.StringBuilder sb, string text) =>
+        sb.Append(text.Length).Append(':').Append(text);
+
     private static bool Contains(IReadOnlyList<string> values, string value)
     {
         for (var i = 0; i < values.Count; i++)

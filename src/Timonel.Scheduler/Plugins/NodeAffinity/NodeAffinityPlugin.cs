@@ -75,6 +75,9 @@ public sealed class NodeAffinityPlugin : IPreFilterPlugin, IFilterPlugin, IScore
 
     public void NormalizeScore(CycleState state, PodInfo pod, Span<long> scores) => ScoreNormalizer.Default(scores, reverse: false);
 
+    /// <summary>False when <see cref="Fits"/> accepts every node (no nodeSelector, no required affinity).</summary>
+    public static bool ConstrainsNodes(V1Pod pod) => pod.Spec?.NodeSelector is { Count: > 0 } || Required(pod) is not null;
+
     private static IList<V1NodeSelectorTerm>? Required(V1Pod pod) =>
         pod.Spec?.Affinity?.NodeAffinity?.RequiredDuringSchedulingIgnoredDuringExecution?.NodeSelectorTerms;
 }

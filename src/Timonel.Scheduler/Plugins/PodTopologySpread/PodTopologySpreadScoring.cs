@@ -26,37 +26,74 @@ public sealed partial class PodTopologySpreadPlugin : IPreScorePlugin, IScorePlu
         {
             return Status.Success;
         }
-        var counts = new Dictionary<string, int>?[constraints.Count];
-        var weights = new double[constraints.Count];
-        for (var i = 0; i < constraints.Count; i++)
+        var n = constraints.Count;
+        var counts = new Dictionary<string, int>?[n];
+        var weights = new double[n];
+        var domains = new HashSet<string>[n];
+        var anyDomainKey = false;
+        for (var i = 0; i < n; i++)
         {
-            var key = constraints[i].TopologyKey;
-            var domains = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var node in feasible)
+            domains[i] = new HashSet<string>(StringComparer.Ordinal);
+            anyDomainKey |= constraints[i].TopologyKey != SpreadConstraint.Hostname;
+        }
+        // One pass per node list; a node's domain values (one label lookup per constraint) double
+        // as the eligibility check, and node affinity is evaluated only for pods that have any.
+        var values = new string[n];
+        var checkAffinity = NodeAffinity.NodeAffinityPlugin.ConstrainsNodes(pod.Pod);
+        foreach (var node in feasible)
+        {
+            if (DomainsOf(pod, node, constraints, checkAffinity, values))
             {
-                if (SpreadConstraint.Eligible(pod, node, constraints))
+                for (var i = 0; i < n; i++)
                 {
-                    domains.Add(node.Labels[key]);
+                    domains[i].Add(values[i]);
                 }
             }
-            weights[i] = Math.Log(domains.Count + 2);
-            if (key == SpreadConstraint.Hostname)
+        }
+        for (var i = 0; i < n; i++)
+        {
+            weights[i] = Math.Log(domains[i].Count + 2);
+            if (constraints[i].TopologyKey != SpreadConstraint.Hostname)
             {
-                continue;
+                counts[i] = new Dictionary<string, int>(StringComparer.Ordinal);
             }
-            var c = new Dictionary<string, int>(StringComparer.Ordinal);
+        }
+        if (anyDomainKey)
+        {
             foreach (var node in snapshot.Nodes)
             {
-                if (SpreadConstraint.Eligible(pod, node, constraints) && domains.Contains(node.Labels[key]))
+                if (!DomainsOf(pod, node, constraints, checkAffinity, values))
                 {
-                    var domain = node.Labels[key];
-                    c[domain] = c.GetValueOrDefault(domain) + constraints[i].CountOn(pod, node);
+                    continue;
+                }
+                for (var i = 0; i < n; i++)
+                {
+                    if (counts[i] is { } c && domains[i].Contains(values[i]))
+                    {
+                        c[values[i]] = c.GetValueOrDefault(values[i]) + constraints[i].CountOn(pod, node);
+                    }
                 }
             }
-            counts[i] = c;
         }
         state.Write(ScoreKey, new ScoreState { Constraints = constraints, Counts = counts, Weights = weights });
         return Status.Success;
+    }
+
+    /// <summary>
+    /// <see cref="SpreadConstraint.Eligible"/>, also filling <paramref name="values"/> with the
+    /// node's value of each constraint's topology key.
+    /// </summary>
+    private static bool DomainsOf(PodInfo pod, NodeInfo node, List<SpreadConstraint> constraints, bool checkAffinity, string[] values)
+    {
+        for (var i = 0; i < constraints.Count; i++)
+        {
+            if (!node.Labels.TryGetValue(constraints[i].TopologyKey, out var value))
+            {
+                return false;
+            }
+            values[i] = value;
+        }
+        return !checkAffinity || NodeAffinity.NodeAffinityPlugin.Fits(pod.Pod, node.Name, node.Labels);
     }
 
     public long Score(CycleState state, PodInfo pod, NodeInfo node)
