@@ -91,7 +91,7 @@ internal sealed class InformerCache<T> : ILister<T> where T : class, IKubernetes
         {
             if (ns is null)
             {
-                return filter is null ? [.. _items.Values] : Matching(_items.Values, filter);
+                return filter is null ? new List<T>(_items.Values) : Matching(_items.Values, filter);
             }
             var objects = _indexes[Indexes.Namespace].Objects(ns);
             var result = new List<T>(filter is null ? objects.Count : 0);
