@@ -1,6 +1,7 @@
 // Benchmarks are run by hand and reported in docs/benchmarks.md; they are never timed assertions.
 // Usage: dotnet run -c Release --project bench/Timonel.Bench -- BENCHMARK [flags]  (see bench/README.md)
 using Timonel.Bench.Agent;
+using Timonel.Bench.Controllers;
 using Timonel.Bench.ApiServer;
 using Timonel.Bench.Deployments;
 using Timonel.Bench.Network;
@@ -21,6 +22,7 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["apiserver-memory"] = MemoryBench.RunAsync,
     ["scheduler-throughput"] = SchedulerThroughputBench.RunAsync,
     ["deployment-rollout"] = DeploymentRolloutBench.RunAsync,
+    ["rs-sync"] = RsSyncBench.RunAsync,
     ["scheduler-e2e"] = SchedulerE2EBench.RunAsync,
     ["service-proxy"] = ServiceProxyBench.RunAsync,
     ["ingress"] = IngressBench.RunAsync,

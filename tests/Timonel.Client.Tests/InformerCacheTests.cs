@@ -34,4 +34,29 @@ public sealed class InformerCacheTests
         Assert.Null(cache.Get("ns-1", "p-1"));
         Assert.Same(moved, cache.Get("ns-0", "p-0"));
     }
+
+    [Fact]
+    public void IndexesAndNamespaceListsHandOutTheLatestVersionOfAnObject()
+    {
+        var cache = new InformerCache<V1Pod>();
+        cache.AddIndex("spec.nodeName", p => p.Spec.NodeName is { } n ? [n] : []);
+        var first = InformerTests.Pod("ns", "p", "node-1", new() { ["v"] = "1" });
+        var second = InformerTests.Pod("ns", "p", "node-1", new() { ["v"] = "2" });
+        lock (cache.Sync)
+        {
+            cache.Upsert("ns/p", first);
+            // Same index values, new object: the index must not keep the old one.
+            cache.Upsert("ns/p", second);
+        }
+
+        Assert.Same(second, Assert.Single(cache.ByIndex("spec.nodeName", "node-1")));
+        Assert.Same(second, Assert.Single(cache.List("ns")));
+        Assert.Empty(cache.ByIndex("spec.nodeName", "node-2"));
+        lock (cache.Sync)
+        {
+            cache.Remove("ns/p");
+        }
+        Assert.Empty(cache.ByIndex("spec.nodeName", "node-1"));
+        Assert.Empty(cache.List("ns"));
+    }
 }

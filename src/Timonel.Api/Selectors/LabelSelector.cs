@@ -9,10 +9,11 @@ public enum SelectorOperator { Equals, NotEquals, In, NotIn, Exists, DoesNotExis
 /// <summary>One requirement: key, operator and values.</summary>
 public sealed record LabelRequirement(string Key, SelectorOperator Operator, IReadOnlyList<string> Values)
 {
-    public bool Matches(Func<string, string?> lookup)
-    {
-        var value = lookup(Key);
-        return Operator switch
+    public bool Matches(Func<string, string?> lookup) => MatchesValue(lookup(Key));
+
+    /// <summary>Whether the requirement holds for this value of its key (null: the label is absent).</summary>
+    public bool MatchesValue(string? value) =>
+        Operator switch
         {
             SelectorOperator.Equals => value is not null && value == Values[0],
             SelectorOperator.NotEquals => value is null || value != Values[0],
@@ -22,7 +23,6 @@ public sealed record LabelRequirement(string Key, SelectorOperator Operator, IRe
             SelectorOperator.DoesNotExist => value is null,
             _ => false,
         };
-    }
 }
 
 /// <summary>
@@ -47,8 +47,28 @@ public sealed class LabelSelector
 
     public bool IsEmpty => Requirements.Count == 0 && !_matchesNothing;
 
-    public bool Matches(IDictionary<string, string>? labels) =>
-        !_matchesNothing && Requirements.All(r => r.Matches(k => labels is not null && labels.TryGetValue(k, out var v) ? v : null));
+    /// <summary>Controllers call this once per cached object on every sync: a plain loop, no closures.</summary>
+    public bool Matches(IDictionary<string, string>? labels)
+    {
+        if (_matchesNothing)
+        {
+            return false;
+        }
+        for (var i = 0; i < Requirements.Count; i++)
+        {
+            var r = Requirements[i];
+            string? value = null;
+            if (labels is not null && labels.TryGetValue(r.Key, out var found))
+            {
+                value = found;
+            }
+            if (!r.MatchesValue(value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     public bool Matches(JsonObject? labels) =>
         !_matchesNothing && Requirements.All(r => r.Matches(k => labels?[k]?.GetValue<string>()));

@@ -7,7 +7,7 @@ namespace Timonel.Client.Informers;
 
 /// <summary>
 /// The informer's store: key ("ns/name") to the latest object, plus indexes from an index value to
-/// keys. All access is under one lock, held also while the informer queues notifications, so
+/// the objects (by key). All access is under one lock, held also while the informer queues notifications, so
 /// handlers see changes in the order the cache took them. Objects are stored as received and
 /// handed out shared; nothing here or in callers may change them.
 /// </summary>
@@ -86,14 +86,23 @@ internal sealed class InformerCache<T> : ILister<T> where T : class, IKubernetes
 
     public IReadOnlyList<T> List(string? ns = null, LabelSelector? selector = null)
     {
+        var filter = selector is null || selector.IsEmpty ? null : selector;
         lock (Sync)
         {
-            IEnumerable<T> source = ns is null
-                ? _items.Values
-                : _indexes[Indexes.Namespace].Keys(ns).Select(k => _items[k]);
-            return selector is null || selector.IsEmpty
-                ? source.ToList()
-                : source.Where(o => selector.Matches(o.Metadata.Labels)).ToList();
+            if (ns is null)
+            {
+                return filter is null ? new List<T>(_items.Values) : Matching(_items.Values, filter);
+            }
+            var objects = _indexes[Indexes.Namespace].Objects(ns);
+            var result = new List<T>(filter is null ? objects.Count : 0);
+            foreach (var obj in objects)
+            {
+                if (filter is null || filter.Matches(obj.Metadata.Labels))
+                {
+                    result.Add(obj);
+                }
+            }
+            return result;
         }
     }
 
@@ -101,15 +110,36 @@ internal sealed class InformerCache<T> : ILister<T> where T : class, IKubernetes
     {
         lock (Sync)
         {
-            return _indexes.TryGetValue(indexName, out var index)
-                ? index.Keys(value).Select(k => _items[k]).ToList()
-                : throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            if (!_indexes.TryGetValue(indexName, out var index))
+            {
+                throw new ArgumentException($"no index named {indexName}", nameof(indexName));
+            }
+            return new List<T>(index.Objects(value));
         }
     }
 
+    private static List<T> Matching(Dictionary<string, T>.ValueCollection objects, LabelSelector selector)
+    {
+        var result = new List<T>();
+        foreach (var obj in objects)
+        {
+            if (selector.Matches(obj.Metadata.Labels))
+            {
+                result.Add(obj);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Index value to the objects (by key) whose function returned it. Holding the objects, not
+    /// only their keys, spares a lookup in the items per object read; Upsert removes the old
+    /// version before adding the new one, so the objects here are always the current ones.
+    /// </summary>
     private sealed class Index(Func<T, IEnumerable<string>> function)
     {
-        private readonly Dictionary<string, HashSet<string>> _keysByValue = new(StringComparer.Ordinal);
+        private static readonly Dictionary<string, T> None = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Dictionary<string, T>> _byValue = new(StringComparer.Ordinal);
 
         public void Add(string key, T obj)
         {
@@ -119,11 +149,11 @@ internal sealed class InformerCache<T> : ILister<T> where T : class, IKubernetes
                 {
                     continue;
                 }
-                if (!_keysByValue.TryGetValue(value, out var keys))
+                if (!_byValue.TryGetValue(value, out var objects))
                 {
-                    _keysByValue[value] = keys = new HashSet<string>(StringComparer.Ordinal);
+                    _byValue[value] = objects = new Dictionary<string, T>(StringComparer.Ordinal);
                 }
-                keys.Add(key);
+                objects[key] = obj;
             }
         }
 
@@ -131,15 +161,16 @@ internal sealed class InformerCache<T> : ILister<T> where T : class, IKubernetes
         {
             foreach (var value in function(obj))
             {
-                if (value is not null && _keysByValue.TryGetValue(value, out var keys) && keys.Remove(key) && keys.Count == 0)
+                if (value is not null && _byValue.TryGetValue(value, out var objects) && objects.Remove(key) && objects.Count == 0)
                 {
-                    _keysByValue.Remove(value);
+                    _byValue.Remove(value);
                 }
             }
         }
 
-        public IEnumerable<string> Keys(string value) =>
-            _keysByValue.TryGetValue(value, out var keys) ? keys : [];
+        /// <summary>A live view: read it under the cache lock only.</summary>
+        public Dictionary<string, T>.ValueCollection Objects(string value) =>
+            (_byValue.TryGetValue(value, out var objects) ? objects : None).Values;
     }
 
     internal static string KeyOf(T obj) => ResourceTable.KeyOf(obj.Metadata);

@@ -170,8 +170,17 @@ public sealed partial class DeploymentController
         {
             return true;
         }
-        var uids = old.Select(rs => rs.Metadata.Uid).ToHashSet(StringComparer.Ordinal);
-        return old.Count > 0 && _pods.Lister.List(old[0].Metadata.NamespaceProperty).Any(p =>
-            OwnerRefs.ControllerOf(p.Metadata) is { } o && uids.Contains(o.Uid) && p.Status?.Phase is not ("Succeeded" or "Failed"));
+        // The pods controlled by each old set, from the index, not a scan of the namespace.
+        foreach (var rs in old)
+        {
+            foreach (var p in _pods.Lister.ByIndex(PodControllerIndex.Name, rs.Metadata.Uid))
+            {
+                if (p.Metadata.NamespaceProperty == rs.Metadata.NamespaceProperty && p.Status?.Phase is not ("Succeeded" or "Failed"))
+                {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

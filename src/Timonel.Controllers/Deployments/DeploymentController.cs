@@ -35,6 +35,7 @@ public sealed partial class DeploymentController : Controller, IRunnableControll
         _deployments = context.Informers.GetInformer<V1Deployment>();
         _replicaSets = context.Informers.GetInformer<V1ReplicaSet>();
         _pods = context.Informers.GetInformer<V1Pod>();
+        PodControllerIndex.AddTo(_pods);
         _deployments.AddEventHandler(ResourceEventHandler<V1Deployment>.ForAll(Enqueue));
         _replicaSets.AddEventHandler(new ResourceEventHandler<V1ReplicaSet>
         {

@@ -1,6 +1,8 @@
 using k8s.Models;
 using Timonel.Api.Selectors;
+using Timonel.Client.Api;
 using Timonel.Client.Controllers;
+using Timonel.Client.Informers;
 using Timonel.Controllers.Workloads;
 
 namespace Timonel.Controllers.ReplicaSets;
@@ -24,9 +26,7 @@ public sealed partial class ReplicaSetController
         }
         // Read before listing pods: a creation observed in between only makes us wait one more sync.
         var needsSync = _expectations.Satisfied(key);
-        var active = _pods.Lister.List(ns).Where(PodState.IsActive);
-        var (pods, claimError) = await OwnerRefs.ClaimAsync(_api, rs,
-            OwnerRefs.NewControllerRef(rs, "apps/v1", "ReplicaSet"), selector, active,
+        var (pods, counts, claimError) = await ClaimPodsAsync(_api, _pods.Lister, rs, selector,
             () => StillOursAsync(rs, ct), ct).ConfigureAwait(false);
         if (claimError is not null)
         {
@@ -37,7 +37,7 @@ public sealed partial class ReplicaSetController
         {
             manageError = await ManageReplicasAsync(key, rs, pods, ct).ConfigureAwait(false);
         }
-        var status = ReplicaSetStatusCalculator.Calculate(rs, pods, manageError, Time.GetUtcNow());
+        var status = ReplicaSetStatusCalculator.Calculate(rs, counts, manageError, Time.GetUtcNow());
         if (!ReplicaSetStatusCalculator.SameStatus(rs.Status, status))
         {
             var copy = ObjectCopy.Clone(rs);
@@ -62,6 +62,21 @@ public sealed partial class ReplicaSetController
             return SyncResult.After(TimeSpan.FromSeconds(minReady));
         }
         return SyncResult.Done;
+    }
+
+    /// <summary>
+    /// One pass over the set's own pods and its namespace's orphans (from
+    /// <see cref="PodControllerIndex"/>): inactive pods skipped, the rest claimed, and the claimed
+    /// ones counted for the status.
+    /// </summary>
+    internal static async Task<(List<V1Pod> Pods, ReplicaSetPodCounts Counts, string? Error)> ClaimPodsAsync(
+        ApiConnection api, ILister<V1Pod> lister, V1ReplicaSet rs, LabelSelector selector, Func<Task<bool>> canAdopt, CancellationToken ct)
+    {
+        var candidates = PodControllerIndex.OwnedAndOrphans(lister, rs.Metadata.NamespaceProperty, rs.Metadata.Uid);
+        var counts = new ReplicaSetPodCounts(rs);
+        var (pods, error) = await OwnerRefs.ClaimAsync(api, rs, OwnerRefs.NewControllerRef(rs, "apps/v1", "ReplicaSet"),
+            selector, candidates, canAdopt, ct, PodState.IsActive, counts.Add).ConfigureAwait(false);
+        return (pods, counts, error);
     }
 
     /// <summary>Adoption needs a fresh read: the cached ReplicaSet may already be gone or replaced by one of the same name.</summary>

@@ -36,6 +36,7 @@ public sealed partial class ReplicaSetController : Controller, IRunnableControll
         _expectations = new Expectations(context.Time);
         _replicaSets = context.Informers.GetInformer<V1ReplicaSet>();
         _pods = context.Informers.GetInformer<V1Pod>();
+        PodControllerIndex.AddTo(_pods);
         _replicaSets.AddEventHandler(new ResourceEventHandler<V1ReplicaSet>
         {
             Added = Enqueue,
@@ -145,6 +146,24 @@ public sealed partial class ReplicaSetController : Controller, IRunnableControll
         }
     }
 
-    private static bool LabelsEqual(IDictionary<string, string>? a, IDictionary<string, string>? b) =>
-        (a?.Count ?? 0) == (b?.Count ?? 0) && (a is null || a.All(kv => b!.TryGetValue(kv.Key, out var v) && v == kv.Value));
+    // Runs on every pod event: a loop, no closure.
+    private static bool LabelsEqual(IDictionary<string, string>? a, IDictionary<string, string>? b)
+    {
+        if ((a?.Count ?? 0) != (b?.Count ?? 0))
+        {
+            return false;
+        }
+        if (a is null || a.Count == 0)
+        {
+            return true;
+        }
+        foreach (var (key, value) in a)
+        {
+            if (!b!.TryGetValue(key, out var v) || v != value)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 }

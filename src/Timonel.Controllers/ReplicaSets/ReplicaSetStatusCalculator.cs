@@ -13,15 +13,22 @@ public static class ReplicaSetStatusCalculator
 {
     public static V1ReplicaSetStatus Calculate(V1ReplicaSet rs, IReadOnlyList<V1Pod> pods, string? manageError, DateTimeOffset now)
     {
-        var templateLabels = rs.Spec.Template?.Metadata?.Labels ?? new Dictionary<string, string>();
-        var minReady = rs.Spec.MinReadySeconds ?? 0;
+        var counts = new ReplicaSetPodCounts(rs);
+        for (var i = 0; i < pods.Count; i++)
+        {
+            counts.Add(pods[i]);
+        }
+        return Calculate(rs, counts, manageError, now);
+    }
+
+    public static V1ReplicaSetStatus Calculate(V1ReplicaSet rs, ReplicaSetPodCounts counts, string? manageError, DateTimeOffset now)
+    {
         var status = new V1ReplicaSetStatus
         {
-            Replicas = pods.Count,
-            FullyLabeledReplicas = pods.Count(p => templateLabels.All(kv =>
-                p.Metadata.Labels is { } l && l.TryGetValue(kv.Key, out var v) && v == kv.Value)),
-            ReadyReplicas = pods.Count(PodState.IsReady),
-            AvailableReplicas = pods.Count(p => PodState.IsAvailable(p, minReady, now)),
+            Replicas = counts.Replicas,
+            FullyLabeledReplicas = counts.FullyLabeled,
+            ReadyReplicas = counts.Ready,
+            AvailableReplicas = counts.Available(now),
             ObservedGeneration = rs.Metadata.Generation,
             Conditions = rs.Status?.Conditions?.Where(c => c.Type != "ReplicaFailure").ToList(),
         };

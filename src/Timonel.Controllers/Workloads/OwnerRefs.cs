@@ -15,8 +15,23 @@ namespace Timonel.Controllers.Workloads;
 /// </summary>
 public static class OwnerRefs
 {
-    public static V1OwnerReference? ControllerOf(V1ObjectMeta meta) =>
-        meta.OwnerReferences?.FirstOrDefault(r => r.Controller == true);
+    /// <summary>Read for every candidate on every claim: a plain loop over the list, no enumerator.</summary>
+    public static V1OwnerReference? ControllerOf(V1ObjectMeta meta)
+    {
+        var refs = meta.OwnerReferences;
+        if (refs is null)
+        {
+            return null;
+        }
+        for (var i = 0; i < refs.Count; i++)
+        {
+            if (refs[i].Controller == true)
+            {
+                return refs[i];
+            }
+        }
+        return null;
+    }
 
     /// <summary>
     /// The queue key ("namespace/name") of the object's controller when it is of
@@ -37,26 +52,36 @@ public static class OwnerRefs
 
     /// <summary>The objects the owner controls after adopting and releasing as needed.</summary>
     /// <param name="canAdopt">A fresh check of the owner, called at most once, before the first adoption.</param>
+    /// <param name="consider">Candidates it rejects are skipped as if absent (e.g. inactive pods).</param>
+    /// <param name="onClaimed">Called with each claimed object (the adopted version for adoptions), in order,
+    /// so a caller can count while claiming instead of walking the result again.</param>
     public static async Task<(List<T> Claimed, string? Error)> ClaimAsync<T>(ApiConnection api,
         IKubernetesObject<V1ObjectMeta> owner, V1OwnerReference ownerRef, LabelSelector selector,
-        IEnumerable<T> candidates, Func<Task<bool>> canAdopt, CancellationToken ct)
+        IReadOnlyList<T> candidates, Func<Task<bool>> canAdopt, CancellationToken ct,
+        Func<T, bool>? consider = null, Action<T>? onClaimed = null)
         where T : class, IKubernetesObject<V1ObjectMeta>
     {
-        var claimed = new List<T>();
+        var claimed = new List<T>(candidates.Count);
         bool? adoptable = null;
-        foreach (var obj in candidates)
+        var ownerDeleting = owner.Metadata.DeletionTimestamp is not null;
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var obj = candidates[i];
+            if (consider is not null && !consider(obj))
+            {
+                continue;
+            }
             var controller = ControllerOf(obj.Metadata);
-            var matches = selector.Matches(obj.Metadata.Labels);
             if (controller is not null)
             {
                 if (controller.Uid != owner.Metadata.Uid)
                 {
                     continue;
                 }
-                if (matches || owner.Metadata.DeletionTimestamp is not null)
+                if (ownerDeleting || selector.Matches(obj.Metadata.Labels))
                 {
                     claimed.Add(obj);
+                    onClaimed?.Invoke(obj);
                     continue;
                 }
                 var released = await PatchOwnersAsync(api, obj,
@@ -67,7 +92,7 @@ public static class OwnerRefs
                 }
                 continue;
             }
-            if (!matches || owner.Metadata.DeletionTimestamp is not null || obj.Metadata.DeletionTimestamp is not null)
+            if (ownerDeleting || obj.Metadata.DeletionTimestamp is not null || !selector.Matches(obj.Metadata.Labels))
             {
                 continue;
             }
@@ -87,6 +112,7 @@ public static class OwnerRefs
                 return (claimed, $"adopting {obj.Metadata.Name}: {adopted}");
             }
             claimed.Add(adopted.Value!);
+            onClaimed?.Invoke(adopted.Value!);
         }
         return (claimed, null);
     }
