@@ -4,6 +4,7 @@ using System.Globalization;
 using k8s;
 using k8s.Models;
 using Timonel.Bench.ApiServer;
+using Timonel.Bench.SchedulerE2E;
 using Timonel.Bench.Storage;
 using Timonel.Client.Api;
 
@@ -41,6 +42,10 @@ internal static class PodStartupBench
             using var stop = new CancellationTokenSource();
             var watch = WatchRunningAsync(client, running, stop.Token);
             await Task.Delay(500);
+            var agentPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "nodes", "bench-node", "agent", "agent.pid")).Trim(), CultureInfo.InvariantCulture);
+            var serverPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "server", "server.pid")).Trim(), CultureInfo.InvariantCulture);
+            var cpu0 = (Machine: ProcCpu.Machine(), Agent: ProcCpu.Of(agentPid), Server: ProcCpu.Of(serverPid), Bench: Process.GetCurrentProcess().TotalProcessorTime);
+            var window = Stopwatch.StartNew();
             var creates = Enumerable.Range(0, pods).Select(async i =>
             {
                 var name = $"p{i:D3}";
@@ -53,14 +58,20 @@ internal static class PodStartupBench
             {
                 await Task.Delay(100);
             }
+            var (machine, agent, server, bench) = (ProcCpu.Machine() - cpu0.Machine, ProcCpu.Of(agentPid) - cpu0.Agent,
+                ProcCpu.Of(serverPid) - cpu0.Server, Process.GetCurrentProcess().TotalProcessorTime - cpu0.Bench);
             await stop.CancelAsync();
             try { await watch; } catch (OperationCanceledException) { }
+            // What is not the agent, the server or this process is containerd, its shims, runc, the CNI
+            // plugins and the containers themselves (on a quiet machine).
+            Console.WriteLine($"CPU from the creates to the last Running ({window.Elapsed.TotalSeconds:F1} s): whole machine {machine.TotalSeconds:F1} s " +
+                $"of {Environment.ProcessorCount * window.Elapsed.TotalSeconds:F1} s available; agent {agent.TotalSeconds:F1} s, server {server.TotalSeconds:F1} s, " +
+                $"bench {bench.TotalSeconds:F1} s, the rest {(machine - agent - server - bench).TotalSeconds:F1} s ({(machine - agent - server - bench).TotalMilliseconds / pods:F0} ms per pod)");
 
             var latencies = running.Select(r => Stopwatch.GetElapsedTime(started[r.Key], r.Value).TotalMilliseconds).Order().ToList();
             Console.WriteLine($"{latencies.Count}/{pods} pods Running; create-to-Running p50 {Percentile(latencies, 0.5):F0} ms, " +
                 $"p99 {Percentile(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms");
             await Task.Delay(5000); // let the agent settle (probes, status writes) before reading its memory
-            var agentPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "nodes", "bench-node", "agent", "agent.pid")).Trim(), CultureInfo.InvariantCulture);
             Console.WriteLine($"agent VmRSS with {running.Count} pods running: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
             return latencies.Count == pods ? 0 : 1;
         }
