@@ -26,6 +26,7 @@ internal static class PodStartupBench
         var flags = new BenchFlags(args);
         var pods = flags.Int("pods", 30);
         var port = flags.Int("port", 16443);
+        var warmup = flags.Int("warmup-pods", 30);
         flags.CheckAllUsed();
         var dataDir = Path.Combine(Path.GetTempPath(), "timonel-bench-" + Guid.NewGuid().ToString("N")[..8]);
         try
@@ -35,51 +36,75 @@ internal static class PodStartupBench
             Console.WriteLine($"timonel up: node Ready after {up.Elapsed.TotalSeconds:F1} s");
             using var api = ApiConnection.FromKubeconfig(Path.Combine(dataDir, "kubeconfig"));
             var client = api.Kubernetes;
-            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "bench" } });
-
-            var started = new ConcurrentDictionary<string, long>();
-            var running = new ConcurrentDictionary<string, long>();
-            using var stop = new CancellationTokenSource();
-            var watch = WatchRunningAsync(client, running, stop.Token);
-            await Task.Delay(500);
             var agentPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "nodes", "bench-node", "agent", "agent.pid")).Trim(), CultureInfo.InvariantCulture);
             var serverPid = int.Parse(File.ReadAllText(Path.Combine(dataDir, "server", "server.pid")).Trim(), CultureInfo.InvariantCulture);
-            var cpu0 = (Machine: ProcCpu.Machine(), Agent: ProcCpu.Of(agentPid), Server: ProcCpu.Of(serverPid), Bench: Process.GetCurrentProcess().TotalProcessorTime);
-            var window = Stopwatch.StartNew();
-            var creates = Enumerable.Range(0, pods).Select(async i =>
+            if (warmup > 0)
             {
-                var name = $"p{i:D3}";
-                started[name] = Stopwatch.GetTimestamp();
-                await client.CoreV1.CreateNamespacedPodAsync(Pod(name), "bench");
-            });
-            await Task.WhenAll(creates);
-            var deadline = Stopwatch.StartNew();
-            while (running.Count < pods && deadline.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                await Task.Delay(100);
+                // A node that has run pods before: the JIT's final code for the pod paths of the
+                // server, the agent and this load generator is in place (a fresh process spends a third
+                // of the machine's CPU on tier-1 compilation during its first burst of pods).
+                var (warm, _) = await RoundAsync(client, "warmup", warmup, agentPid, serverPid, quiet: true);
+                await client.CoreV1.DeleteNamespaceAsync("warmup");
+                var gone = Stopwatch.StartNew();
+                while ((await client.CoreV1.ListNamespacedPodAsync("warmup")).Items.Count > 0 && gone.Elapsed < TimeSpan.FromMinutes(2))
+                {
+                    await Task.Delay(200);
+                }
+                await Task.Delay(3000);
+                Console.WriteLine($"warm-up: {warm}/{warmup} pods Running, then deleted");
             }
-            var (machine, agent, server, bench) = (ProcCpu.Machine() - cpu0.Machine, ProcCpu.Of(agentPid) - cpu0.Agent,
-                ProcCpu.Of(serverPid) - cpu0.Server, Process.GetCurrentProcess().TotalProcessorTime - cpu0.Bench);
-            await stop.CancelAsync();
-            try { await watch; } catch (OperationCanceledException) { }
-            // What is not the agent, the server or this process is containerd, its shims, runc, the CNI
-            // plugins and the containers themselves (on a quiet machine).
-            Console.WriteLine($"CPU from the creates to the last Running ({window.Elapsed.TotalSeconds:F1} s): whole machine {machine.TotalSeconds:F1} s " +
-                $"of {Environment.ProcessorCount * window.Elapsed.TotalSeconds:F1} s available; agent {agent.TotalSeconds:F1} s, server {server.TotalSeconds:F1} s, " +
-                $"bench {bench.TotalSeconds:F1} s, the rest {(machine - agent - server - bench).TotalSeconds:F1} s ({(machine - agent - server - bench).TotalMilliseconds / pods:F0} ms per pod)");
-
-            var latencies = running.Select(r => Stopwatch.GetElapsedTime(started[r.Key], r.Value).TotalMilliseconds).Order().ToList();
-            Console.WriteLine($"{latencies.Count}/{pods} pods Running; create-to-Running p50 {Percentile(latencies, 0.5):F0} ms, " +
-                $"p99 {Percentile(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms");
+            var (count, _) = await RoundAsync(client, "bench", pods, agentPid, serverPid, quiet: false);
             await Task.Delay(5000); // let the agent settle (probes, status writes) before reading its memory
-            Console.WriteLine($"agent VmRSS with {running.Count} pods running: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
-            return latencies.Count == pods ? 0 : 1;
+            Console.WriteLine($"agent VmRSS with {count} pods running: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
+            return count == pods ? 0 : 1;
         }
         finally
         {
             await RunTimonelAsync("down", "--data-dir", dataDir);
             Directory.Delete(dataDir, recursive: true);
         }
+    }
+
+    /// <summary>Creates <paramref name="pods"/> pods at once in a new namespace and waits until all are Running; prints latencies and CPU.</summary>
+    private static async Task<(int Running, List<double> Latencies)> RoundAsync(IKubernetes client, string ns, int pods, int agentPid, int serverPid, bool quiet)
+    {
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = ns } });
+        var started = new ConcurrentDictionary<string, long>();
+        var running = new ConcurrentDictionary<string, long>();
+        using var stop = new CancellationTokenSource();
+        var watch = WatchRunningAsync(client, ns, running, stop.Token);
+        await Task.Delay(500);
+        var cpu0 = (Machine: ProcCpu.Machine(), Agent: ProcCpu.Of(agentPid), Server: ProcCpu.Of(serverPid), Bench: Process.GetCurrentProcess().TotalProcessorTime);
+        var window = Stopwatch.StartNew();
+        var creates = Enumerable.Range(0, pods).Select(async i =>
+        {
+            var name = $"p{i:D3}";
+            started[name] = Stopwatch.GetTimestamp();
+            await client.CoreV1.CreateNamespacedPodAsync(Pod(name), ns);
+        });
+        await Task.WhenAll(creates);
+        var deadline = Stopwatch.StartNew();
+        while (running.Count < pods && deadline.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            await Task.Delay(100);
+        }
+        var (machine, agent, server, bench) = (ProcCpu.Machine() - cpu0.Machine, ProcCpu.Of(agentPid) - cpu0.Agent,
+            ProcCpu.Of(serverPid) - cpu0.Server, Process.GetCurrentProcess().TotalProcessorTime - cpu0.Bench);
+        await stop.CancelAsync();
+        try { await watch; } catch (OperationCanceledException) { }
+        var latencies = running.Select(r => Stopwatch.GetElapsedTime(started[r.Key], r.Value).TotalMilliseconds).Order().ToList();
+        if (!quiet)
+        {
+            // What is not the agent, the server or this process is containerd, its shims, runc, the CNI
+            // plugins and the containers themselves (on a quiet machine).
+            var rest = machine - agent - server - bench;
+            Console.WriteLine($"CPU from the creates to the last Running ({window.Elapsed.TotalSeconds:F1} s): whole machine {machine.TotalSeconds:F1} s " +
+                $"of {Environment.ProcessorCount * window.Elapsed.TotalSeconds:F1} s available; agent {agent.TotalSeconds:F1} s, server {server.TotalSeconds:F1} s, " +
+                $"bench {bench.TotalSeconds:F1} s, the rest {rest.TotalSeconds:F1} s ({rest.TotalMilliseconds / pods:F0} ms per pod)");
+            Console.WriteLine($"{latencies.Count}/{pods} pods Running; create-to-Running p50 {Percentile(latencies, 0.5):F0} ms, " +
+                $"p99 {Percentile(latencies, 0.99):F0} ms, max {latencies.LastOrDefault():F0} ms");
+        }
+        return (running.Count, latencies);
     }
 
     private static V1Pod Pod(string name) => new()
@@ -92,9 +117,9 @@ internal static class PodStartupBench
         },
     };
 
-    private static async Task WatchRunningAsync(IKubernetes client, ConcurrentDictionary<string, long> running, CancellationToken ct)
+    private static async Task WatchRunningAsync(IKubernetes client, string ns, ConcurrentDictionary<string, long> running, CancellationToken ct)
     {
-        await foreach (var (_, pod) in client.CoreV1.WatchListNamespacedPodAsync("bench", cancellationToken: ct))
+        await foreach (var (_, pod) in client.CoreV1.WatchListNamespacedPodAsync(ns, cancellationToken: ct))
         {
             if (pod.Status?.Phase == "Running" && !string.IsNullOrEmpty(pod.Status.PodIP))
             {
