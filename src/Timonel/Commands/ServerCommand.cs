@@ -107,11 +107,20 @@ internal static class ServerCommand
         await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
         var components = new List<Task>();
-        await using var controllers = disableControllers ? null : StartControllers(host, options, nodeGrace, lbPool, loggerFactory, shutdown.Token, components);
+        // With an etcd store several servers may share the cluster: the controller manager and the
+        // scheduler then each run only while holding their Lease in kube-system, as upstream's do.
+        var elect = datastore != "sqlite";
+        if (!disableControllers)
+        {
+            var api = InternalConnection(host, options, "system:kube-controller-manager");
+            var settings = new ControllerManagerOptions { ClusterCidr = options.ClusterCidr.ToString(), NodeMonitorGracePeriod = nodeGrace, LoadBalancerPool = lbPool };
+            components.Add(Leadership.RunAsync(elect, "kube-controller-manager", api, ct => RunControllersAsync(api, settings, loggerFactory, ct), loggerFactory, shutdown.Token));
+        }
         if (!disableScheduler)
         {
-            var scheduler = new SchedulerService(InternalConnection(host, options, "system:kube-scheduler"), new SchedulerOptions(), TimeProvider.System, loggerFactory);
-            components.Add(scheduler.RunAsync(shutdown.Token));
+            var api = InternalConnection(host, options, "system:kube-scheduler");
+            components.Add(Leadership.RunAsync(elect, "kube-scheduler", api,
+                ct => new SchedulerService(api, new SchedulerOptions(), TimeProvider.System, loggerFactory).RunAsync(ct), loggerFactory, shutdown.Token));
         }
         var first = await Task.WhenAny(components.Append(Task.Delay(Timeout.Infinite, shutdown.Token)));
         var exitCode = 0;
@@ -131,20 +140,12 @@ internal static class ServerCommand
 
     /// <summary>
     /// The controller manager, a client of this server's HTTPS API like any other (its own
-    /// in-memory token), started once the API answers.
+    /// in-memory token): fresh informers for each term of leadership.
     /// </summary>
-    private static ControllerManager StartControllers(ApiServerHost host, ApiServerOptions options, TimeSpan nodeGrace,
-        AddressPool? lbPool, ILoggerFactory loggers, CancellationToken ct, List<Task> components)
+    private static async Task RunControllersAsync(ApiConnection api, ControllerManagerOptions settings, ILoggerFactory loggers, CancellationToken ct)
     {
-        var api = InternalConnection(host, options, "system:kube-controller-manager");
-        var manager = new ControllerManager(api, new ControllerManagerOptions
-        {
-            ClusterCidr = options.ClusterCidr.ToString(),
-            NodeMonitorGracePeriod = nodeGrace,
-            LoadBalancerPool = lbPool,
-        }, loggers);
-        components.Add(manager.RunAsync(ct));
-        return manager;
+        await using var manager = new ControllerManager(api, settings, loggers);
+        await manager.RunAsync(ct);
     }
 
     /// <summary>A connection to this server's HTTPS API for an in-process component, with its own token.</summary>
