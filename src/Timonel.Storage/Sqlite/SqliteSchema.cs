@@ -62,6 +62,7 @@ internal static class SqliteSchema
     /// </summary>
     public static void CheckFileHeader(string path)
     {
+        const int WalHeaderBytes = 32;
         var info = new FileInfo(path);
         if (!info.Exists || info.Length == 0)
         {
@@ -83,8 +84,11 @@ internal static class SqliteSchema
         var pageCount = ReadBigEndian(header, 28);
         var validFor = ReadBigEndian(header, 92);
         // SQLite trusts the header's page count when it was written with the current change counter;
-        // a file shorter than that lost its tail (truncation) and would fail on some later read.
-        if (pageSizeBytes < 512 || (changeCounter == validFor && pageCount * pageSizeBytes > info.Length))
+        // a file shorter than that lost its tail (truncation) and would fail on some later read. Not
+        // so while the WAL holds frames: a checkpoint writes page 1 (with the new count) before it
+        // extends the file, and one cut short by a crash is redone from the WAL on open.
+        var walHasFrames = new FileInfo(path + "-wal") is { Exists: true, Length: > WalHeaderBytes };
+        if (pageSizeBytes < 512 || (changeCounter == validFor && !walHasFrames && pageCount * pageSizeBytes > info.Length))
         {
             throw new StoreOpenException(
                 $"store file '{path}' is corrupt: {info.Length} bytes where the header promises {pageCount * pageSizeBytes}");
