@@ -19,8 +19,10 @@ internal static class PodConditions
     {
         var existing = old.Conditions ?? [];
         var terminal = phase is "Succeeded" or "Failed";
-        var unready = containers.Where(c => !c.Ready).Select(c => c.Name).ToList();
-        var incomplete = init.Where(c => c.State?.Terminated?.ExitCode != 0).Select(c => c.Name).ToList();
+        // Sidecars count for readiness as the containers do; they are complete once started.
+        var sidecars = init.Where(c => Sidecars.Is(pod, c.Name)).ToList();
+        var unready = sidecars.Concat(containers).Where(c => !c.Ready).Select(c => c.Name).ToList();
+        var incomplete = init.Where(c => sidecars.Contains(c) ? c.Started != true : c.State?.Terminated?.ExitCode != 0).Select(c => c.Name).ToList();
         var ready = !terminal && unready.Count == 0;
         var (notReadyReason, notReadyMessage) = terminal
             ? ("PodCompleted", (string?)null)

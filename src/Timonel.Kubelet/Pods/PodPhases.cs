@@ -11,7 +11,10 @@ namespace Timonel.Kubelet.Pods;
 /// </summary>
 internal static class PodPhases
 {
-    public static string Compute(string? restartPolicy, IReadOnlyList<V1ContainerStatus> init, IReadOnlyList<V1ContainerStatus> containers)
+    /// <param name="init">The regular init containers (sidecars never fail the pod: their exits are restarts or the pod's own stop).</param>
+    /// <param name="sidecarsPending">A sidecar has not started yet and no container was created: the pod is still initializing.</param>
+    public static string Compute(string? restartPolicy, IReadOnlyList<V1ContainerStatus> init, IReadOnlyList<V1ContainerStatus> containers,
+        bool sidecarsPending = false)
     {
         var policy = restartPolicy ?? "Always";
         int pendingInit = 0, failedInit = 0;
@@ -61,7 +64,7 @@ internal static class PodPhases
         {
             return "Failed";
         }
-        if ((pendingInit > 0 || failedInit > 0) && running + stopped == 0)
+        if ((pendingInit > 0 || failedInit > 0 || sidecarsPending) && running + stopped == 0)
         {
             return "Pending";
         }

@@ -19,10 +19,14 @@ internal static class PodStatusBuilder
         var old = pod.Status ?? new V1PodStatus();
         var initSpecs = pod.Spec.InitContainers ?? [];
         var initStatuses = initSpecs.Select(c => ContainerStatus(c, view, waiting, probes, messages, isInit: true)).ToList();
-        var initDone = initStatuses.All(s => s.State.Terminated?.ExitCode == 0)
-            || pod.Spec.Containers.Any(c => view.Newest(c.Name) is not null);
+        // Sidecars are initialized once started; regular init containers once they exited 0.
+        var regularInit = initStatuses.Where((_, i) => !Sidecars.Is(initSpecs[i])).ToList();
+        var sidecarsStarted = initStatuses.Where((_, i) => Sidecars.Is(initSpecs[i])).All(s => s.Started == true);
+        var initialized = Sidecars.PodInitialized(pod, view);
+        var initDone = (regularInit.All(s => s.State.Terminated?.ExitCode == 0) && sidecarsStarted) || initialized;
         var statuses = pod.Spec.Containers.Select(c => ContainerStatus(c, view, waiting, probes, messages, isInit: false, initDone)).ToList();
-        var phase = old.Phase is "Succeeded" or "Failed" ? old.Phase : PodPhases.Compute(pod.Spec.RestartPolicy, initStatuses, statuses);
+        var phase = old.Phase is "Succeeded" or "Failed" ? old.Phase
+            : PodPhases.Compute(pod.Spec.RestartPolicy, regularInit, statuses, sidecarsPending: !sidecarsStarted && !initialized);
         // A host-network pod has the node's address; otherwise the sandbox's, or the last one reported once it stopped.
         var podIp = pod.Spec.HostNetwork == true ? hostIp : view.PodIp ?? old.PodIP;
         var conditions = PodConditions.Build(pod, old, phase, view.ReadySandbox is not null, initDone, initStatuses, statuses, now);
@@ -71,7 +75,7 @@ internal static class PodStatusBuilder
         else if (current.IsRunning)
         {
             status.State = new V1ContainerState { Running = new V1ContainerStateRunning { StartedAt = Seconds(current.StartedAt.UtcDateTime) } };
-            if (isInit)
+            if (isInit && !Sidecars.Is(spec))
             {
                 status.Started = true;
             }
@@ -93,7 +97,7 @@ internal static class PodStatusBuilder
             else
             {
                 status.State = new V1ContainerState { Terminated = Terminated(current, messages) };
-                status.Ready = isInit && current.Status.ExitCode == 0;
+                status.Ready = isInit && !Sidecars.Is(spec) && current.Status.ExitCode == 0;
             }
         }
         else

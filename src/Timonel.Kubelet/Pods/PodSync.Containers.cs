@@ -7,16 +7,28 @@ namespace Timonel.Kubelet.Pods;
 internal sealed partial class PodSync
 {
     /// <summary>
-    /// Init containers in order. Returns true once every one has exited 0 (the containers may
-    /// start); false while one runs, waits for its back-off, or failed for good (restartPolicy
-    /// Never: the pod's phase becomes Failed).
+    /// Init containers in order. Returns true once every regular one has exited 0 and every
+    /// sidecar has started (the containers may start); false while one runs, waits for its
+    /// back-off, or failed for good (restartPolicy Never: the pod's phase becomes Failed). Once
+    /// the pod is initialized, sidecars that exited are restarted here without holding back the
+    /// containers, until the containers completed for good.
     /// </summary>
     private async Task<bool> RunInitContainersAsync(SandboxTarget target, PodRuntimeView view, SyncNotes notes, CancellationToken ct)
     {
         var pod = target.Pod;
+        var initialized = Sidecars.PodInitialized(pod, view);
+        var mainsCompleted = Sidecars.MainContainersCompleted(pod, view);
         foreach (var init in pod.Spec.InitContainers ?? [])
         {
             var newest = view.Newest(init.Name);
+            if (Sidecars.Is(init))
+            {
+                if (!await RunSidecarAsync(target, init, newest, mainsCompleted, notes, ct).ConfigureAwait(false) && !initialized)
+                {
+                    return false;
+                }
+                continue;
+            }
             if (newest is { IsExited: true, Status.ExitCode: 0 })
             {
                 continue;
@@ -38,6 +50,53 @@ internal sealed partial class PodSync
         return true;
     }
 
+    /// <summary>
+    /// Keeps one sidecar running: probes and liveness kills while it runs, a restart after its
+    /// back-off once it exited (unless the containers completed). True when it runs and has started.
+    /// </summary>
+    private async Task<bool> RunSidecarAsync(SandboxTarget target, V1Container sidecar, ContainerInstance? newest, bool mainsCompleted,
+        SyncNotes notes, CancellationToken ct)
+    {
+        var pod = target.Pod;
+        if (newest is { IsUnknown: true })
+        {
+            return false;
+        }
+        if (newest is { IsRunning: true })
+        {
+            return !await KillIfProbesSayAsync(target, sidecar, newest, notes, ct).ConfigureAwait(false)
+                && _parts.Probes.StateOf(newest.Id).Started;
+        }
+        if (newest is { IsExited: true })
+        {
+            _parts.Probes.Forget(newest.Id);
+            if (mainsCompleted || !PassedBackOff(pod, sidecar.Name, newest, notes))
+            {
+                return false;
+            }
+        }
+        await StartContainerAsync(target, sidecar, await NextRestartCountAsync(newest, ct).ConfigureAwait(false), notes, ct).ConfigureAwait(false);
+        // Started is known at the next sync: at once without a startup probe, else when the probe passes (it triggers a sync).
+        notes.SyncWithin(TimeSpan.Zero);
+        return false;
+    }
+
+    /// <summary>Watches a running container; when a liveness or startup probe failed, kills it (the next sync restarts it) and returns true.</summary>
+    private async Task<bool> KillIfProbesSayAsync(SandboxTarget target, V1Container container, ContainerInstance running, SyncNotes notes, CancellationToken ct)
+    {
+        _parts.Probes.Watch(new ProbeTarget(target.Context, container, running.Id, running.StartedAt));
+        if (_parts.Probes.StateOf(running.Id).RestartReason is not { } reason)
+        {
+            return false;
+        }
+        ContainerEvent(target.Pod, container.Name, "Normal", "Killing", reason);
+        await StopContainerAsync(target.Context, container, running.Id, GracePeriod(target.Pod), ct).ConfigureAwait(false);
+        _parts.Probes.Forget(running.Id);
+        // The next sync sees the exit and restarts it per policy.
+        notes.SyncWithin(TimeSpan.Zero);
+        return true;
+    }
+
     /// <summary>Every container that is not running and that the restart policy wants running is started; a liveness failure kills one first.</summary>
     private async Task RunContainersAsync(SandboxTarget target, PodRuntimeView view, SyncNotes notes, CancellationToken ct)
     {
@@ -52,15 +111,7 @@ internal sealed partial class PodSync
             }
             if (newest is { IsRunning: true })
             {
-                _parts.Probes.Watch(new ProbeTarget(target.Context, container, newest.Id, newest.StartedAt));
-                if (_parts.Probes.StateOf(newest.Id).RestartReason is { } reason)
-                {
-                    ContainerEvent(pod, container.Name, "Normal", "Killing", reason);
-                    await StopContainerAsync(target.Context, container, newest.Id, GracePeriod(pod), ct).ConfigureAwait(false);
-                    _parts.Probes.Forget(newest.Id);
-                    // The next sync sees the exit and restarts it per policy.
-                    notes.SyncWithin(TimeSpan.Zero);
-                }
+                await KillIfProbesSayAsync(target, container, newest, notes, ct).ConfigureAwait(false);
                 continue;
             }
             if (newest is { IsExited: true })

@@ -29,7 +29,9 @@ internal sealed partial class PodSync
             var remaining = grace - (Now - started);
             grace = remaining > MinimumGracePeriod ? remaining : MinimumGracePeriod;
         }
-        await Task.WhenAll(running.Select(async instance =>
+        // Main (and regular init) containers first, in parallel; then the sidecars, which they may still need while stopping.
+        var stopping = Now;
+        await Task.WhenAll(running.Where(i => !Sidecars.Is(pod, i.Name)).Select(async instance =>
         {
             var spec = (pod.Spec?.Containers ?? []).Concat(pod.Spec?.InitContainers ?? []).FirstOrDefault(c => c.Name == instance.Name);
             if (!removedFromApi)
@@ -38,6 +40,7 @@ internal sealed partial class PodSync
             }
             await StopContainerAsync(context, spec, instance.Id, grace, ct).ConfigureAwait(false);
         })).ConfigureAwait(false);
+        await StopSidecarsAsync(context, view, grace - (Now - stopping), announce: !removedFromApi, ct).ConfigureAwait(false);
         foreach (var instance in view.All)
         {
             _parts.Probes.Forget(instance.Id);
@@ -81,6 +84,29 @@ internal sealed partial class PodSync
         }
         PodWorkerLog.DeleteFailed(_logger, pod.Metadata.Name, deleted.ToString());
         return SyncOutcome.After(RuntimeRetry);
+    }
+
+    /// <summary>
+    /// Stops the running sidecars one after the other, in reverse order of declaration (a later
+    /// sidecar may use an earlier one), sharing what is left of the grace period (each gets at least 2 s).
+    /// </summary>
+    private async Task StopSidecarsAsync(PodContext context, PodRuntimeView view, TimeSpan grace, bool announce, CancellationToken ct)
+    {
+        var pod = context.Pod;
+        var started = Now;
+        foreach (var sidecar in Sidecars.Of(pod).Reverse())
+        {
+            if (view.Newest(sidecar.Name) is not { IsRunning: true } instance)
+            {
+                continue;
+            }
+            if (announce)
+            {
+                ContainerEvent(pod, sidecar.Name, "Normal", "Killing", "Stopping container " + sidecar.Name);
+            }
+            await StopContainerAsync(context, sidecar, instance.Id, grace - (Now - started), ct).ConfigureAwait(false);
+            _parts.Probes.Forget(instance.Id);
+        }
     }
 
     private void RemoveLogDirectory(V1Pod pod) => RemoveDirectory(pod, CriConfigs.LogDirectory(_options.PodLogRoot, pod));

@@ -29,8 +29,8 @@ internal sealed class SyncNotes
 /// running pod: sandbox, volumes, init containers one at a time (each must exit 0 before the
 /// next starts), then every container not running that the restart policy wants running, after
 /// its CrashLoopBackOff wait (PodSync.Containers.cs); then the status is written if it changed
-/// (PodSync.Status.cs). A pod whose phase is Succeeded or Failed gets its sandbox stopped and
-/// nothing started again.
+/// (PodSync.Status.cs). A pod whose phase is Succeeded or Failed gets its sidecars stopped, then its
+/// sandbox, and nothing started again.
 /// </summary>
 internal sealed partial class PodSync
 {
@@ -92,6 +92,18 @@ internal sealed partial class PodSync
         }
         var status = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
             TerminationMessages.Read(pod, view));
+        if (status.Phase is ("Succeeded" or "Failed") && view.All.Any(i => i.IsRunning && Sidecars.Is(pod, i.Name)))
+        {
+            // The main containers completed: the sidecars go, gracefully, and the status shows them terminated.
+            await StopSidecarsAsync(ContextOf(pod, view.PodIp), view, GracePeriod(pod), announce: true, ct).ConfigureAwait(false);
+            view = await ReadAsync(pod, ct).ConfigureAwait(false);
+            if (view is null)
+            {
+                return SyncOutcome.After(RuntimeRetry);
+            }
+            status = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
+                TerminationMessages.Read(pod, view));
+        }
         if (status.Phase is "Succeeded" or "Failed")
         {
             // Nothing runs again: the sandbox (pause, network) goes; containers stay for their logs.
