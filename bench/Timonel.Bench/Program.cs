@@ -27,10 +27,13 @@ var benchmarks = new Dictionary<string, Func<string[], Task<int>>>(StringCompare
     ["service-proxy"] = ServiceProxyBench.RunAsync,
     ["ingress"] = IngressBench.RunAsync,
     ["pod-startup"] = PodStartupBench.RunAsync,
+    ["runtime-floor"] = RuntimeFloorBench.RunAsync,
     ["up-cluster"] = UpClusterBench.RunAsync,
     ["ingress-cluster"] = IngressClusterBench.RunAsync,
     // Hidden: the load generator ingress-cluster runs inside a node's network namespace.
     ["http-load"] = HttpLoad.RunAsync,
+    // Hidden: the reader of apiserver-create, in a process of its own.
+    ["apiserver-get-probe"] = GetProbe.RunAsync,
 };
 
 if (args.Length == 0 || !benchmarks.TryGetValue(args[0], out var run))

@@ -108,9 +108,12 @@ internal sealed class BenchServer : IAsyncDisposable
     }
 
     /// <summary>A client that trusts the cluster CA and sends the admin token.</summary>
-    public HttpClient Client(BenchHttp http, int connections)
+    public HttpClient Client(BenchHttp http, int connections) => ClientFor(Url, DataDir, http, connections);
+
+    /// <summary>A client of the server at <paramref name="url"/> whose data dir is <paramref name="dataDir"/> (for a child process).</summary>
+    public static HttpClient ClientFor(Uri url, string dataDir, BenchHttp http, int connections)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DataDir, "server", "tls", "ca.crt"));
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(dataDir, "server", "tls", "ca.crt"));
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = connections,
@@ -128,12 +131,12 @@ internal sealed class BenchServer : IAsyncDisposable
         };
         var client = new HttpClient(handler)
         {
-            BaseAddress = Url,
+            BaseAddress = url,
             Timeout = Timeout.InfiniteTimeSpan,
             DefaultRequestVersion = http == BenchHttp.Http2 ? HttpVersion.Version20 : HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
         };
-        client.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(DataDir, "server", "admin.token")).Trim());
+        client.DefaultRequestHeaders.Authorization = new("Bearer", File.ReadAllText(Path.Combine(dataDir, "server", "admin.token")).Trim());
         return client;
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Etcdserverpb;
 using Google.Protobuf;
@@ -10,8 +9,8 @@ namespace Timonel.Bench.ApiServer;
 
 /// <summary>
 /// apiserver-create: C connections each POSTing 1 KiB ConfigMaps back to back for S seconds
-/// against a `timonel server` process (SQLite store), while separate clients GET existing
-/// ConfigMaps at a modest paced rate (their p50/p99 is the read latency under write load). Then,
+/// against a `timonel server` process (SQLite store), while a separate process (<see cref="GetProbe"/>)
+/// GETs existing ConfigMaps at a modest paced rate (their p50/p99 is the read latency under write load). Then,
 /// in the same run, C concurrent raw etcd puts (no transaction) of the same bytes against a
 /// private etcd for the same time, and the ratio of the two rates.
 /// </summary>
@@ -58,27 +57,25 @@ internal static class CreateBench
 
         // One client (and so one TCP connection) per writer: C connections whatever the protocol.
         var writers = Enumerable.Range(0, connections).Select(_ => server.Client(http, 1)).ToArray();
-        using var readers = server.Client(http, 8);
         try
         {
             // A warm-up of the same load (JIT, connection setup, SQLite page cache) is not counted.
             await RunCreatesAsync(writers, ns, "warm-", valueBytes, TimeSpan.FromSeconds(2));
-            using var stop = new CancellationTokenSource();
-            var gets = RunGetsAsync(readers, ns, readable, getRate, stop.Token);
+            using var probe = await GetProbe.StartAsync(server, ns, readable, getRate, duration);
+            var gets = GetProbe.RunChildAsync(probe);
             var (serverCpu, benchCpu) = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
             var serverSystem = server.CpuTimes().System;
             var created = await RunCreatesAsync(writers, ns, "c-", valueBytes, duration);
             serverSystem = server.CpuTimes().System - serverSystem;
             (serverCpu, benchCpu) = (server.CpuTime() - serverCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
-            await stop.CancelAsync();
-            var latencies = await gets;
+            var read = await gets;
             var rate = created / duration.TotalSeconds;
             Console.WriteLine($"timonel (sqlite, HTTP/{(http == BenchHttp.Http2 ? "2" : "1.1")}): {rate:F0} creates/s " +
                 $"({connections} connections, {valueBytes} B values, {duration.TotalSeconds:F0} s)");
             Console.WriteLine($"  CPU in the window: server {serverCpu.TotalSeconds / duration.TotalSeconds:F2} cores " +
                 $"({serverCpu.TotalMilliseconds * 1000 / created:F0} us per create, {serverSystem / serverCpu:P0} of it in the kernel), load generator {benchCpu.TotalSeconds / duration.TotalSeconds:F2} cores");
-            Console.WriteLine($"  GET during creates: {latencies.Count} at {getRate}/s; p50 {ConfigMaps.PercentileMs(latencies, 0.5):F2} ms, " +
-                $"p99 {ConfigMaps.PercentileMs(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms");
+            Console.WriteLine($"  GET during creates (a separate process, 8 HTTP/2 connections, {getRate}/s): {read.Count} answered, {read.Errors} failed; " +
+                $"p50 {read.P50:F2} ms, p99 {read.P99:F2} ms, max {read.Max:F2} ms");
 
             // For comparison: the same connections doing GETs back to back, to split the per-request
             // cost (TLS, HTTP, authentication, routing, one store read, JSON out) from the create path.
@@ -119,35 +116,6 @@ internal static class CreateBench
             }
         })));
         return created;
-    }
-
-    /// <summary>GETs of random existing ConfigMaps at a fixed pace; returns sorted latencies in ms.</summary>
-    private static async Task<List<double>> RunGetsAsync(HttpClient client, string ns, int readable, int rate, CancellationToken stop)
-    {
-        var latencies = new ConcurrentBag<double>();
-        var inFlight = new List<Task>();
-        var clock = Stopwatch.StartNew();
-        long sent = 0;
-        while (!stop.IsCancellationRequested)
-        {
-            for (var due = (long)(clock.Elapsed.TotalSeconds * rate); sent < due; sent++)
-            {
-                var name = "read-" + Random.Shared.Next(readable);
-                inFlight.Add(Task.Run(async () =>
-                {
-                    var start = Stopwatch.GetTimestamp();
-                    using var response = await client.GetAsync($"{ConfigMaps.Path(ns)}/{name}");
-                    await response.Content.ReadAsByteArrayAsync();
-                    response.EnsureSuccessStatusCode();
-                    latencies.Add(ConfigMaps.Ms(Stopwatch.GetTimestamp() - start));
-                }));
-            }
-            await Task.Delay(1);
-        }
-        await Task.WhenAll(inFlight);
-        var sorted = latencies.ToList();
-        sorted.Sort();
-        return sorted;
     }
 
     private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration)

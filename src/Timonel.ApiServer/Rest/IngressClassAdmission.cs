@@ -28,8 +28,8 @@ public static class IngressClassAdmission
             return;
         }
         var resource = api.Registry.Find("networking.k8s.io", "v1", "ingressclasses")!;
-        var (classes, _) = await api.CacheFor(resource).SnapshotAsync(resource.KeyPrefix, ct);
-        var chosen = classes
+        var (cached, _) = await api.CacheFor(resource).SnapshotAsync(resource.KeyPrefix, ct);
+        var chosen = cached.Select(c => c.Parse())
             .Where(c => string.Equals(c["metadata"]?["annotations"]?[DefaultAnnotation]?.GetValue<string>(), "true", StringComparison.OrdinalIgnoreCase))
             .OrderByDescending(c => c["metadata"]?["creationTimestamp"]?.GetValue<string>() ?? "", StringComparer.Ordinal)
             .ThenBy(ObjectMeta.Name, StringComparer.Ordinal)

@@ -64,7 +64,7 @@ public static class PriorityAdmission
     {
         var resource = api.Registry.Find("scheduling.k8s.io", "v1", "priorityclasses")!;
         var (items, _) = await api.CacheFor(resource).SnapshotAsync(resource.KeyPrefix, ct);
-        return items;
+        return items.Select(i => i.Parse()).ToList();
     }
 
     private static string PodName(JsonObject pod) => ObjectMeta.Name(pod) ?? "";

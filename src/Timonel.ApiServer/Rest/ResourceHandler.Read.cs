@@ -63,7 +63,13 @@ public sealed partial class ResourceHandler
             // "Any" revision: served from the watch cache, as upstream does (and, as upstream, without paging).
             var store = api.StoreFor(request.Resource);
             var (items, revision) = await api.CacheFor(request.Resource).SnapshotAsync(store.Prefix(request.Namespace), context.RequestAborted);
-            page = new ListPage(items.Where(i => options.Labels.Matches(ObjectMeta.Labels(i)) && options.Fields.Matches(i)).ToList(), revision, null, null);
+            var matching = items.Where(i => i.Matches(options)).ToList();
+            if (!tables.WantsTable(context.Request))
+            {
+                await Responses.WriteCachedListAsync(context, request.Resource, matching, revision);
+                return;
+            }
+            page = new ListPage(matching.Select(i => i.Parse()).ToList(), revision, null, null);
         }
         else
         {

@@ -50,7 +50,7 @@ public sealed partial class ResourceHandler
         var rv = options!.ResourceVersion;
         var initial = sendInitial || rv is "" or "0";
         long startAfter;
-        IReadOnlyList<JsonObject> initialObjects = [];
+        IReadOnlyList<CachedObject> initialObjects = [];
         try
         {
             if (initial)
@@ -76,7 +76,7 @@ public sealed partial class ResourceHandler
         {
             foreach (var obj in initialObjects)
             {
-                if (Matches(obj, options)) await writer.WriteAsync("ADDED", obj, ct);
+                if (obj.Matches(options)) await writer.WriteObjectAsync("ADDED", obj, ct);
             }
             if (sendInitial)
             {
@@ -142,22 +142,19 @@ public sealed partial class ResourceHandler
                 yield return (null, ev.Revision);
                 continue;
             }
-            var previous = ev.PrevKv is null ? null : ObjectCodec.Decode(ev.PrevKv);
+            var previous = ev.PrevKv is null ? null : CachedObject.FromStored(ev.PrevKv.Value.Span, ev.PrevKv.ModRevision);
             if (ev.Type == WatchEventType.Delete)
             {
-                var deleted = ObjectCodec.Decode(ev.PrevKv!);
-                ObjectCodec.SetResourceVersion(deleted, ev.Revision);
-                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, deleted, previous, isDelete: true), 0);
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, previous!.AtRevision(ev.Revision), previous, isDelete: true), 0);
             }
             else
             {
-                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, ObjectCodec.Decode(ev.Kv), previous, isDelete: false), 0);
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, CachedObject.FromStored(ev.Kv.Value.Span, ev.Kv.ModRevision), previous, isDelete: false), 0);
             }
         }
     }
 
-    private static bool Matches(JsonObject? obj, ListOptions options) =>
-        obj is not null && options.Labels.Matches(ObjectMeta.Labels(obj)) && options.Fields.Matches(obj);
+    private static bool Matches(CachedObject? obj, ListOptions options) => obj is not null && obj.Matches(options);
 
     /// <summary>
     /// Selectors apply to both sides of a change: an object that starts matching is ADDED, one that
@@ -193,10 +190,20 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
     {
         if (tables is not null)
         {
-            await WriteAsync(type, ev.Current!, ct);
+            await WriteAsync(type, ev.Current.Parse(), ct);
             return;
         }
         await _body.WriteAsync(ev.Line(type), ct);
+    }
+
+    public async Task WriteObjectAsync(string type, CachedObject obj, CancellationToken ct)
+    {
+        if (tables is not null)
+        {
+            await WriteAsync(type, obj.Parse(), ct);
+            return;
+        }
+        await _body.WriteAsync(CachedEvent.LineFor(type, obj), ct);
     }
 
     public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)

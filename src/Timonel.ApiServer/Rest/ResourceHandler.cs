@@ -44,7 +44,7 @@ public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter t
         // not have reached it yet, so a miss is checked against the store.
         var cache = api.CacheFor(api.Namespaces.Resource);
         await cache.ReadyAsync(ct);
-        var nsObj = cache.TryGet(api.Namespaces.Key(null, ns));
+        var nsObj = cache.TryGet(api.Namespaces.Key(null, ns))?.Parse();
         if (nsObj is null)
         {
             (nsObj, _) = await api.Namespaces.GetAsync(null, ns, ct);

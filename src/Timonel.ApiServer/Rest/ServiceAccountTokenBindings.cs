@@ -21,7 +21,7 @@ public sealed class ServiceAccountTokenBindings(ApiContext api)
         var store = api.StoreFor(api.Registry.Find("", "v1", plural)!);
         var cache = api.CacheFor(store.Resource);
         await cache.ReadyAsync(ct);
-        var found = cache.TryGet(store.Key(ns, name));
+        var found = cache.TryGet(store.Key(ns, name))?.Parse();
         if (found is null || !SameUid(found))
         {
             (found, _) = await store.GetAsync(ns, name, ct);

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using System.Text.Json.Nodes;
 using Timonel.Storage;
 
 namespace Timonel.ApiServer.Storage;
@@ -12,8 +11,8 @@ namespace Timonel.ApiServer.Storage;
 /// <remarks>
 /// States: not started → filling (first list) → live. A failure of the store watch (compaction,
 /// lag, lost store) closes every subscription and refills; clients then watch again, as upstream
-/// clients do when a watch ends. All state changes happen under <see cref="_lock"/>; objects handed
-/// out are materialized and never mutated. A subscriber whose buffer fills is cut off, so a slow
+/// clients do when a watch ends. All state changes happen under <see cref="_lock"/>; objects are kept as
+/// stored bytes (<see cref="CachedObject"/>), immutable, and handed out as they are. A subscriber whose buffer fills is cut off, so a slow
 /// client never stalls the others.
 /// </remarks>
 public sealed class WatchCache : IAsyncDisposable
@@ -24,7 +23,7 @@ public sealed class WatchCache : IAsyncDisposable
     private readonly IKeyValueStore _store;
     private readonly string _prefix;
     private readonly object _lock = new();
-    private readonly SortedDictionary<string, JsonObject> _objects = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, CachedObject> _objects = new(StringComparer.Ordinal);
     private readonly Queue<CachedEvent> _window = new();
     private readonly List<Subscription> _subscribers = [];
     private readonly CancellationTokenSource _stop = new();
@@ -49,12 +48,12 @@ public sealed class WatchCache : IAsyncDisposable
     }
 
     /// <summary>The objects under a prefix and the revision they are current at.</summary>
-    public async Task<(IReadOnlyList<JsonObject> Items, long Revision)> SnapshotAsync(string prefix, CancellationToken ct)
+    public async Task<(IReadOnlyList<CachedObject> Items, long Revision)> SnapshotAsync(string prefix, CancellationToken ct)
     {
         await ReadyAsync(ct);
         lock (_lock)
         {
-            var items = new List<JsonObject>();
+            var items = new List<CachedObject>();
             foreach (var (key, obj) in _objects)
             {
                 if (key.StartsWith(prefix, StringComparison.Ordinal)) items.Add(obj);
@@ -91,7 +90,7 @@ public sealed class WatchCache : IAsyncDisposable
     }
 
     /// <summary>The cached object at a key, or null (also when the cache has not caught up yet).</summary>
-    public JsonObject? TryGet(string key)
+    public CachedObject? TryGet(string key)
     {
         lock (_lock)
         {
@@ -132,12 +131,12 @@ public sealed class WatchCache : IAsyncDisposable
     {
         // One unpaged read of the newest state: consistent, and answered from the store's current
         // table (paging at a fixed revision would read the history log page by page).
-        var fresh = new SortedDictionary<string, JsonObject>(StringComparer.Ordinal);
+        var fresh = new SortedDictionary<string, CachedObject>(StringComparer.Ordinal);
         var page = await _store.RangeAsync(RangeRequest.Prefix(_prefix), ct);
         var revision = page.Revision;
         foreach (var kv in page.Items)
         {
-            fresh[kv.Key] = CachedEvent.Materialize(ObjectCodec.Decode(kv));
+            fresh[kv.Key] = CachedObject.FromStored(kv.Value.Span, kv.ModRevision);
         }
         lock (_lock)
         {
@@ -151,6 +150,8 @@ public sealed class WatchCache : IAsyncDisposable
 
     private void Apply(WatchEvent ev)
     {
+        // Only this pump writes the cache, so the object is read from its bytes outside the lock.
+        var current = ev.Type == WatchEventType.Put ? CachedObject.FromStored(ev.Kv!.Value.Span, ev.Kv.ModRevision) : null;
         lock (_lock)
         {
             if (ev.Type == WatchEventType.Progress)
@@ -162,16 +163,14 @@ public sealed class WatchCache : IAsyncDisposable
             var key = ev.Kv!.Key;
             _objects.TryGetValue(key, out var previous);
             CachedEvent cached;
-            if (ev.Type == WatchEventType.Delete)
+            if (current is null)
             {
-                var deleted = previous is null ? ObjectCodec.Decode(ev.PrevKv!) : (JsonObject)previous.DeepClone();
-                ObjectCodec.SetResourceVersion(deleted, ev.Revision);
-                cached = new CachedEvent(ev.Revision, key, CachedEvent.Materialize(deleted), previous, isDelete: true);
+                var deleted = (previous ?? CachedObject.FromStored(ev.PrevKv!.Value.Span, ev.PrevKv.ModRevision)).AtRevision(ev.Revision);
+                cached = new CachedEvent(ev.Revision, key, deleted, previous, isDelete: true);
                 _objects.Remove(key);
             }
             else
             {
-                var current = CachedEvent.Materialize(ObjectCodec.Decode(ev.Kv));
                 cached = new CachedEvent(ev.Revision, key, current, previous, isDelete: false);
                 _objects[key] = current;
             }

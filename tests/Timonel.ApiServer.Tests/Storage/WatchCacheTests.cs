@@ -32,8 +32,9 @@ public sealed class WatchCacheTests : IAsyncLifetime
         var rev = await CreateAsync("a");
         await using var cache = new WatchCache(_store, "/registry/configmaps/");
         var (items, revision) = await cache.SnapshotAsync("/registry/configmaps/ns/", CancellationToken.None);
-        Assert.Equal("a", ObjectMeta.Name(Assert.Single(items)));
-        Assert.Equal(rev.ToString(System.Globalization.CultureInfo.InvariantCulture), ObjectMeta.ResourceVersion(items[0]));
+        var item = Assert.Single(items).Parse();
+        Assert.Equal("a", ObjectMeta.Name(item));
+        Assert.Equal(rev.ToString(System.Globalization.CultureInfo.InvariantCulture), ObjectMeta.ResourceVersion(item));
         Assert.True(revision >= rev);
     }
 
@@ -53,7 +54,7 @@ public sealed class WatchCacheTests : IAsyncLifetime
             await foreach (var (ev, _) in reader.Reader.ReadAllAsync())
             {
                 if (ev is null) continue;
-                received.Add(ObjectMeta.Name(ev.Current!)!);
+                received.Add(ObjectMeta.Name(ev.Current.Parse())!);
                 if (received.Count == count) return;
             }
         });
@@ -86,7 +87,7 @@ public sealed class WatchCacheTests : IAsyncLifetime
         await foreach (var (ev, _) in sub.Reader.ReadAllAsync())
         {
             if (ev is null) continue;
-            names.Add(ObjectMeta.Name(ev.Current!)!);
+            names.Add(ObjectMeta.Name(ev.Current.Parse())!);
             if (names.Count == 2) break;
         }
         Assert.Equal(["x", "y"], names);

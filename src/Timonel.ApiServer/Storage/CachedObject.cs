@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Timonel.ApiServer.Storage.Selection;
+
+namespace Timonel.ApiServer.Storage;
+
+/// <summary>
+/// An object as the watch cache keeps it: its stored bytes (compact JSON without resourceVersion)
+/// and the revision to splice in, plus the labels and the values of the commonly selected fields.
+/// One flat array and a few strings instead of a JSON tree: a cache of 100,000 objects gives the
+/// garbage collector 100,000 arrays to move rather than millions of nodes, and a list or watch
+/// event is a byte copy. Immutable, so any number of readers share it.
+/// </summary>
+public sealed class CachedObject
+{
+    private CachedObject(byte[] stored, long revision, SelectableFields fields)
+    {
+        Stored = stored;
+        Revision = revision;
+        Fields = fields;
+    }
+
+    /// <summary>The object as stored: compact JSON without metadata.resourceVersion.</summary>
+    public byte[] Stored { get; }
+
+    /// <summary>The resourceVersion this object is shown with.</summary>
+    public long Revision { get; }
+
+    /// <summary>Labels and the values of the fields selectors use most.</summary>
+    public SelectableFields Fields { get; }
+
+    /// <summary>From a stored value (copied: the caller's buffer may be reused) at its mod revision.</summary>
+    public static CachedObject FromStored(ReadOnlySpan<byte> stored, long revision) =>
+        new(stored.ToArray(), revision, SelectableFields.Read(stored));
+
+    /// <summary>The same object shown at another revision (a delete shows the object at the delete's revision).</summary>
+    public CachedObject AtRevision(long revision) => new(Stored, revision, Fields);
+
+    /// <summary>A new tree of the object with its resourceVersion, which the caller owns.</summary>
+    public JsonObject Parse() => ObjectCodec.Decode(Stored, Revision);
+
+    /// <summary>Writes the object's JSON with its resourceVersion spliced in.</summary>
+    public void WriteTo(IBufferWriter<byte> output) => StoredJson.WriteWithResourceVersion(output, Stored, Revision);
+
+    /// <summary>Whether the object passes the label and field selectors of <paramref name="options"/>.</summary>
+    public bool Matches(ListOptions options)
+    {
+        if (!options.Labels.Matches(Fields.Labels))
+        {
+            return false;
+        }
+        JsonObject? parsed = null;
+        foreach (var r in options.Fields.Requirements)
+        {
+            var value = Fields.TryGet(r.Field, out var known) ? known : Api.Selectors.FieldSelector.ValueAt(parsed ??= Parse(), r.Field);
+            if ((value == r.Value) != r.Equal)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The object's JSON with its resourceVersion, as one array.</summary>
+    public byte[] ToJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(Stored.Length + 32);
+        WriteTo(buffer);
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Timonel.Api.Selectors;
+using Timonel.ApiServer.Storage;
+
+namespace Timonel.ApiServer.Tests.Storage;
+
+/// <summary>The watch cache's byte form of an object: what it writes and how selectors see it.</summary>
+public sealed class CachedObjectTests
+{
+    private const string Pod = """
+        {"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"shop","labels":{"app":"web","tier":"front"}},
+         "spec":{"nodeName":"n2","hostNetwork":false,"containers":[{"name":"c","image":"x"}],"priority":7},
+         "status":{"phase":"Running","podIP":"10.42.1.5"}}
+        """;
+
+    private static CachedObject Cached(string json, long revision = 42) =>
+        CachedObject.FromStored(ObjectCodec.Encode((JsonObject)JsonNode.Parse(json)!), revision);
+
+    private static ListOptions Select(string labels = "", string fields = "")
+    {
+        Assert.True(LabelSelector.TryParse(labels, out var l, out _));
+        Assert.True(FieldSelector.TryParse(fields, out var f, out _));
+        return new ListOptions { Labels = l, Fields = f };
+    }
+
+    [Fact]
+    public void Writes_the_object_with_its_resource_version_as_parsing_it_shows()
+    {
+        var cached = Cached(Pod, 1234);
+        var written = JsonNode.Parse(Encoding.UTF8.GetString(cached.ToJson()))!.AsObject();
+        Assert.Equal("1234", written["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(written, cached.Parse()));
+        Assert.Equal("n2", written["spec"]!["nodeName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void At_another_revision_only_the_resource_version_changes()
+    {
+        var deleted = Cached(Pod, 10).AtRevision(11).Parse();
+        Assert.Equal("11", deleted["metadata"]!["resourceVersion"]!.GetValue<string>());
+        Assert.Equal("web-1", deleted["metadata"]!["name"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("app=web", "", true)]
+    [InlineData("app=db", "", false)]
+    [InlineData("tier in (front,back),!canary", "", true)]
+    [InlineData("", "spec.nodeName=n2", true)]
+    [InlineData("", "spec.nodeName=n1", false)]
+    [InlineData("", "spec.nodeName!=n1,status.phase=Running", true)]
+    [InlineData("", "metadata.name=web-1,metadata.namespace=shop", true)]
+    [InlineData("", "spec.hostNetwork=false", true)]
+    [InlineData("", "status.nominatedNodeName=", true)]
+    [InlineData("app=web", "status.podIP=10.42.1.6", false)]
+    // Paths outside the kept set are read from the parsed object.
+    [InlineData("", "spec.priority=7", true)]
+    [InlineData("", "spec.priority!=7", false)]
+    [InlineData("", "kind=Pod", true)]
+    public void Selectors_match_as_on_the_parsed_object(string labels, string fields, bool expected)
+    {
+        var cached = Cached(Pod);
+        var options = Select(labels, fields);
+        var parsed = cached.Parse();
+        Assert.Equal(expected, cached.Matches(options));
+        Assert.Equal(options.Labels.Matches(ObjectMeta.Labels(parsed)) && options.Fields.Matches(parsed), cached.Matches(options));
+    }
+
+    [Fact]
+    public void An_object_without_labels_matches_only_selectors_that_allow_no_label()
+    {
+        var cached = Cached("""{"kind":"ConfigMap","metadata":{"name":"a","namespace":"n"},"data":{"k":"v"}}""");
+        Assert.True(cached.Matches(Select("!app")));
+        Assert.False(cached.Matches(Select("app")));
+        Assert.True(cached.Matches(Select(fields: "metadata.name=a")));
+    }
+}
