@@ -45,7 +45,9 @@ public sealed partial class ResourceHandler
             await Responses.WriteErrorAsync(context, error);
             return;
         }
-        if (options!.Labels.IsEmpty && options.Fields.IsEmpty && options.ResourceVersion != "0" && !tables.WantsTable(context.Request))
+        var wantsTable = tables.WantsTable(context.Request);
+        var metadataOnly = !wantsTable && PartialMetadata.Wanted(context.Request);
+        if (options!.Labels.IsEmpty && options.Fields.IsEmpty && options.ResourceVersion != "0" && !wantsTable)
         {
             // The common plain list: stored bytes straight to the client, nothing parsed.
             var (stored, storedError) = await api.StoreFor(request.Resource).ListStoredAsync(request.Namespace, options, context.RequestAborted);
@@ -54,7 +56,7 @@ public sealed partial class ResourceHandler
                 await Responses.WriteErrorAsync(context, storedError);
                 return;
             }
-            await Responses.WriteStoredListAsync(context, request.Resource, stored!);
+            await Responses.WriteStoredListAsync(context, request.Resource, stored!, metadataOnly);
             return;
         }
         ListPage? page;
@@ -64,9 +66,9 @@ public sealed partial class ResourceHandler
             var store = api.StoreFor(request.Resource);
             var (items, revision) = await api.CacheFor(request.Resource).SnapshotAsync(store.Prefix(request.Namespace), context.RequestAborted);
             var matching = items.Where(i => i.Matches(options)).ToList();
-            if (!tables.WantsTable(context.Request))
+            if (!wantsTable)
             {
-                await Responses.WriteCachedListAsync(context, request.Resource, matching, revision);
+                await Responses.WriteCachedListAsync(context, request.Resource, matching, revision, metadataOnly);
                 return;
             }
             page = new ListPage(matching.Select(i => i.Parse()).ToList(), revision, null, null);
@@ -80,9 +82,14 @@ public sealed partial class ResourceHandler
                 return;
             }
         }
-        if (tables.WantsTable(context.Request))
+        if (wantsTable)
         {
             await Responses.WriteJsonAsync(context, 200, tables.ForList(request.Resource, page!, context.Request));
+            return;
+        }
+        if (metadataOnly)
+        {
+            await Responses.WriteJsonAsync(context, 200, PartialMetadata.ListOf(page!));
             return;
         }
         await Responses.WriteListAsync(context, request.Resource, page!);

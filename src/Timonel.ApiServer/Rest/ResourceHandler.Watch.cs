@@ -71,7 +71,9 @@ public sealed partial class ResourceHandler
         context.Response.ContentType = Responses.Json;
         context.Response.Headers.CacheControl = "no-cache, private";
         await context.Response.StartAsync(ct);
-        var writer = new WatchWriter(context.Response, request.Resource, tables.WantsTable(context.Request) ? tables : null, context.Request);
+        var wantsTable = tables.WantsTable(context.Request);
+        var writer = new WatchWriter(context.Response, request.Resource, wantsTable ? tables : null, context.Request,
+            metadataOnly: !wantsTable && PartialMetadata.Wanted(context.Request));
         try
         {
             foreach (var obj in initialObjects)
@@ -176,13 +178,17 @@ public sealed partial class ResourceHandler
 }
 
 /// <summary>Writes watch events as one JSON line each; plain JSON lines are shared between watchers.</summary>
-internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo resource, Tables.TableWriter? tables, HttpRequest request)
+/// <remarks>Metadata only: each event's object is a PartialObjectMetadata.</remarks>
+internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo resource, Tables.TableWriter? tables, HttpRequest request, bool metadataOnly)
 {
     private readonly Stream _body = response.Body;
 
     public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
     {
-        var payload = tables is not null && type != "ERROR" ? tables.ForObject(resource, obj, request) : obj;
+        var payload = type == "ERROR" ? obj
+            : tables is not null ? tables.ForObject(resource, obj, request)
+            : metadataOnly ? PartialMetadata.Of(obj)
+            : obj;
         await _body.WriteAsync(CachedEvent.Serialize(type, payload), ct);
     }
 
@@ -193,7 +199,7 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
             await WriteAsync(type, ev.Current.Parse(), ct);
             return;
         }
-        await _body.WriteAsync(ev.Line(type), ct);
+        await _body.WriteAsync(ev.Line(type, metadataOnly), ct);
     }
 
     public async Task WriteObjectAsync(string type, CachedObject obj, CancellationToken ct)
@@ -203,7 +209,7 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
             await WriteAsync(type, obj.Parse(), ct);
             return;
         }
-        await _body.WriteAsync(CachedEvent.LineFor(type, obj), ct);
+        await _body.WriteAsync(CachedEvent.LineFor(type, obj, metadataOnly), ct);
     }
 
     public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)

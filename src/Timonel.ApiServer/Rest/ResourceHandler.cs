@@ -62,5 +62,8 @@ public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter t
     }
 
     private Task WriteObjectAsync(HttpContext context, int status, JsonObject obj, RequestInfo request) =>
-        Responses.WriteJsonAsync(context, status, tables.WantsTable(context.Request) ? tables.ForObject(request.Resource, obj, context.Request) : obj);
+        Responses.WriteJsonAsync(context, status,
+            tables.WantsTable(context.Request) ? tables.ForObject(request.Resource, obj, context.Request)
+            : PartialMetadata.Wanted(context.Request) ? PartialMetadata.Of(obj)
+            : obj);
 }

@@ -50,16 +50,18 @@ public static class Responses
     }
 
     /// <summary>A List of stored objects, copied as bytes with each resourceVersion spliced in.</summary>
-    public static async Task WriteStoredListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, Page<Timonel.Storage.KeyValue> page)
+    /// <remarks>Metadata only: a PartialObjectMetadataList of the items' metadata.</remarks>
+    public static async Task WriteStoredListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, Page<Timonel.Storage.KeyValue> page, bool metadataOnly = false)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = Json;
         var output = context.Response.BodyWriter;
-        WriteListHeader(output, resource, ListMetadata(page.Revision, page.Continue, page.RemainingItemCount));
+        WriteListHeader(output, resource, ListMetadata(page.Revision, page.Continue, page.RemainingItemCount), metadataOnly);
         for (var i = 0; i < page.Items.Count; i++)
         {
             if (i > 0) output.Write(","u8);
-            StoredJson.WriteWithResourceVersion(output, page.Items[i].Value.Span, page.Items[i].ModRevision);
+            if (metadataOnly) StoredJson.WriteMetadataWithResourceVersion(output, page.Items[i].Value.Span, page.Items[i].ModRevision);
+            else StoredJson.WriteWithResourceVersion(output, page.Items[i].Value.Span, page.Items[i].ModRevision);
             if (output.UnflushedBytes > 64 * 1024) await output.FlushAsync(context.RequestAborted);
         }
         output.Write("]}"u8);
@@ -67,16 +69,17 @@ public static class Responses
     }
 
     /// <summary>A List of watch-cache objects, copied as bytes.</summary>
-    public static async Task WriteCachedListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, IReadOnlyList<CachedObject> items, long revision)
+    public static async Task WriteCachedListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, IReadOnlyList<CachedObject> items, long revision, bool metadataOnly)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = Json;
         var output = context.Response.BodyWriter;
-        WriteListHeader(output, resource, ListMetadata(revision, null, null));
+        WriteListHeader(output, resource, ListMetadata(revision, null, null), metadataOnly);
         for (var i = 0; i < items.Count; i++)
         {
             if (i > 0) output.Write(","u8);
-            items[i].WriteTo(output);
+            if (metadataOnly) items[i].WriteMetadataTo(output);
+            else items[i].WriteTo(output);
             if (output.UnflushedBytes > 64 * 1024) await output.FlushAsync(context.RequestAborted);
         }
         output.Write("]}"u8);
@@ -84,12 +87,12 @@ public static class Responses
     }
 
     /// <summary>The List's kind, apiVersion and metadata, and the opening of its items array.</summary>
-    private static void WriteListHeader(System.IO.Pipelines.PipeWriter output, Api.Scheme.ResourceInfo resource, JsonObject metadata)
+    private static void WriteListHeader(System.IO.Pipelines.PipeWriter output, Api.Scheme.ResourceInfo resource, JsonObject metadata, bool metadataOnly)
     {
         var header = new JsonObject
         {
-            ["kind"] = resource.ListKind,
-            ["apiVersion"] = resource.ApiVersion,
+            ["kind"] = metadataOnly ? PartialMetadata.ListKind : resource.ListKind,
+            ["apiVersion"] = metadataOnly ? PartialMetadata.ApiVersion : resource.ApiVersion,
             ["metadata"] = metadata,
         };
         var headerBytes = JsonBytes.ToUtf8(header);

@@ -12,7 +12,8 @@ namespace Timonel.ApiServer.Storage;
 /// </summary>
 public sealed class CachedEvent
 {
-    private readonly byte[]?[] _lines = new byte[]?[3];
+    /// <summary>Lines by type (ADDED, MODIFIED, DELETED), then the same as PartialObjectMetadata.</summary>
+    private readonly byte[]?[] _lines = new byte[]?[6];
 
     public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete)
     {
@@ -31,23 +32,27 @@ public sealed class CachedEvent
     public CachedObject? Previous { get; }
     public bool IsDelete { get; }
 
-    /// <summary><c>{"type":T,"object":Current}\n</c>, built once per type.</summary>
-    public byte[] Line(string type)
+    /// <summary><c>{"type":T,"object":Current}\n</c> (the object, or only its metadata), built once per type.</summary>
+    public byte[] Line(string type, bool metadataOnly = false)
     {
-        var slot = type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 };
-        return _lines[slot] ??= LineFor(type, Current);
+        var slot = (type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 }) + (metadataOnly ? 3 : 0);
+        return _lines[slot] ??= LineFor(type, Current, metadataOnly, longLived: true);
     }
 
-    /// <summary><c>{"type":T,"object":obj}\n</c> from the object's stored bytes.</summary>
-    public static byte[] LineFor(string type, CachedObject obj)
+    /// <summary>
+    /// <c>{"type":T,"object":obj}\n</c> from the object's stored bytes, the whole object or only its
+    /// metadata as a PartialObjectMetadata; long lived: kept by the event window.
+    /// </summary>
+    public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false, bool longLived = false)
     {
         var buffer = new ArrayBufferWriter<byte>(obj.Stored.Length + 64);
         buffer.Write("{\"type\":\""u8);
         buffer.Write(System.Text.Encoding.ASCII.GetBytes(type));
         buffer.Write("\",\"object\":"u8);
-        obj.WriteTo(buffer);
+        if (metadataOnly) obj.WriteMetadataTo(buffer);
+        else obj.WriteTo(buffer);
         buffer.Write("}\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
     }
 
     public static byte[] Serialize(string type, JsonObject obj)

@@ -34,6 +34,31 @@ public static class StoredJson
         output.Write(json[(insertAt + 1)..]);
     }
 
+    /// <summary>
+    /// Writes the object as a PartialObjectMetadata (meta.k8s.io/v1): its metadata, with the
+    /// resourceVersion put back, under the kind and apiVersion of that type.
+    /// </summary>
+    public static void WriteMetadataWithResourceVersion(IBufferWriter<byte> output, ReadOnlySpan<byte> json, long revision)
+    {
+        output.Write("{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{"u8);
+        Span<byte> rv = stackalloc byte[64];
+        var rvLength = Encoding.ASCII.GetBytes($"\"resourceVersion\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"", rv);
+        output.Write(rv[..rvLength]);
+        var start = MetadataStart(json, out var empty);
+        if (start >= 0 && !empty)
+        {
+            var reader = new Utf8JsonReader(json[start..]);
+            reader.Read();
+            reader.Skip();
+            // The members after the metadata's '{', up to and including its '}'.
+            output.Write(","u8);
+            output.Write(json.Slice(start + 1, (int)reader.BytesConsumed - 1));
+            output.Write("}"u8);
+            return;
+        }
+        output.Write("}}"u8);
+    }
+
     /// <summary>The index of the '{' that opens the top-level metadata object, or -1.</summary>
     private static int MetadataStart(ReadOnlySpan<byte> json, out bool empty)
     {

@@ -3,6 +3,8 @@ using System.Text;
 using k8s;
 using k8s.Models;
 
+using Timonel.Api.Scheme;
+
 namespace Timonel.Client.Api;
 
 /// <summary>The generic typed verbs. Namespace is ignored for cluster-scoped types.</summary>
@@ -91,13 +93,25 @@ public sealed partial class ApiConnection
         return SendAsync<T>(HttpMethod.Delete, ResourceTable.PathOf(ResourceTable.For<T>(), ns, name), Json(options), "Status", ct);
     }
 
+    /// <summary>A list of any built-in resource seen only by its objects' metadata (PartialObjectMetadataList).</summary>
+    public Task<ApiResult<ObjectList<PartialObjectMetadata>>> ListMetadataAsync(ResourceInfo resource, string? ns, ListOptions? options = null, CancellationToken ct = default) =>
+        SendAsync<ObjectList<PartialObjectMetadata>>(HttpMethod.Get, ResourceTable.PathOf(resource, ns) + Query(options, watch: false), null, null, ct, MetadataListAccept);
+
+    private const string MetadataListAccept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    private const string MetadataAccept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, HttpContent? content,
-        string? successKindWithoutValue, CancellationToken ct)
+        string? successKindWithoutValue, CancellationToken ct, string? accept = null)
         where T : class
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(RequestTimeout);
         using var request = new HttpRequestMessage(method, path) { Content = content };
+        if (accept is not null)
+        {
+            request.Headers.Accept.Clear();
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, timeout.Token).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)

@@ -15,12 +15,25 @@ public sealed partial class ApiConnection
     /// sequence ends when the server ends the stream; a broken connection throws
     /// HttpRequestException or IOException.
     /// </summary>
-    public async IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, ListOptions? options = null,
-        [EnumeratorCancellation] CancellationToken ct = default)
-        where T : class, IKubernetesObject<V1ObjectMeta>
+    public IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, ListOptions? options = null, CancellationToken ct = default)
+        where T : class, IKubernetesObject<V1ObjectMeta> =>
+        WatchPathAsync<T>(ResourceTable.PathOf(ResourceTable.For<T>(), ns) + Query(options, watch: true), null, ct);
+
+    /// <summary>A watch of any built-in resource whose events carry only the objects' metadata.</summary>
+    public IAsyncEnumerable<WatchEvent<PartialObjectMetadata>> WatchMetadataAsync(Timonel.Api.Scheme.ResourceInfo resource, string? ns,
+        ListOptions? options = null, CancellationToken ct = default) =>
+        WatchPathAsync<PartialObjectMetadata>(ResourceTable.PathOf(resource, ns) + Query(options, watch: true), MetadataAccept, ct);
+
+    private async IAsyncEnumerable<WatchEvent<T>> WatchPathAsync<T>(string path, string? accept,
+        [EnumeratorCancellation] CancellationToken ct)
+        where T : class
     {
-        var path = ResourceTable.PathOf(ResourceTable.For<T>(), ns) + Query(options, watch: true);
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (accept is not null)
+        {
+            request.Headers.Accept.Clear();
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {

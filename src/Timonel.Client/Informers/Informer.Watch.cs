@@ -22,7 +22,7 @@ internal sealed partial class Informer<T>
                 FieldSelector = _fieldSelector,
                 TimeoutSeconds = 300 + Random.Shared.Next(300),
             };
-            await foreach (var e in _api.WatchAsync<T>(_namespace, options, ct).ConfigureAwait(false))
+            await foreach (var e in _source.Watch(_namespace, options, ct).ConfigureAwait(false))
             {
                 progressed = true;
                 switch (e.Type)

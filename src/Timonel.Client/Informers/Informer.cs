@@ -20,7 +20,7 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(800);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
 
-    private readonly ApiConnection _api;
+    private readonly InformerSource<T> _source;
     private readonly string? _namespace;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -31,15 +31,15 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
     private readonly List<HandlerListener<T>> _listeners = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public Informer(ApiConnection api, string? ns, TimeProvider time, ILogger logger, TimeSpan resyncPeriod, string? fieldSelector = null)
+    public Informer(InformerSource<T> source, string? ns, TimeProvider time, ILogger logger, TimeSpan resyncPeriod, string? fieldSelector = null)
     {
-        _api = api;
+        _source = source;
         _namespace = ns;
         _time = time;
         _logger = logger;
         _resyncPeriod = resyncPeriod;
         _fieldSelector = fieldSelector;
-        _resource = ResourceTable.For<T>().QualifiedName;
+        _resource = source.Resource;
     }
 
     public ILister<T> Lister => _cache;
@@ -135,7 +135,7 @@ internal sealed partial class Informer<T> : IInformer<T> where T : class, IKuber
         string? revision = null;
         do
         {
-            var page = await _api.ListAsync<T>(_namespace, new ListOptions { Limit = PageSize, Continue = continueToken, FieldSelector = _fieldSelector }, ct).ConfigureAwait(false);
+            var page = await _source.List(_namespace, new ListOptions { Limit = PageSize, Continue = continueToken, FieldSelector = _fieldSelector }, ct).ConfigureAwait(false);
             if (!page.Ok)
             {
                 InformerLog.CallFailed(_logger, _resource, "list", page.ToString(), MinBackoff);

@@ -34,6 +34,8 @@ public sealed class SharedInformerFactory : IAsyncDisposable
     private readonly ILoggerFactory _loggers;
     private readonly SharedInformerOptions _options;
     private readonly Dictionary<Type, object> _informers = [];
+    private readonly Dictionary<Timonel.Api.Scheme.ResourceInfo, Informer<PartialObjectMetadata>> _metadataInformers = [];
+    private readonly List<Action> _pendingMetadataObservers = [];
     private readonly List<Func<Task>> _pendingStarts = [];
     private readonly List<Task> _running = [];
     private readonly List<Func<CancellationToken, Task>> _syncWaits = [];
@@ -57,25 +59,97 @@ public sealed class SharedInformerFactory : IAsyncDisposable
             {
                 return (IInformer<T>)existing;
             }
-            var informer = new Informer<T>(_api, _options.Namespace, _time,
-                _loggers.CreateLogger("Timonel.Client.Informer"), _options.ResyncPeriod, _options.FieldSelector);
+            var informer = Add(InformerSource<T>.Typed<T>(_api));
             _informers[typeof(T)] = informer;
-            _syncWaits.Add(informer.WaitForCacheSyncAsync);
-            if (_started)
-            {
-                _running.Add(Task.Run(() => informer.RunAsync(_stop.Token)));
-            }
-            else
-            {
-                _pendingStarts.Add(() => informer.RunAsync(_stop.Token));
-            }
             return informer;
         }
+    }
+
+    /// <summary>
+    /// Registers a handler that sees every object of <paramref name="resource"/> (whose model is
+    /// <typeparamref name="T"/>) only by its metadata, as upstream's garbage collector does. Through
+    /// the type's shared informer when some component asked for it by <see cref="Start"/> (it holds
+    /// the objects anyway), else through a metadata-only list and watch, so nobody keeps every
+    /// ConfigMap and Secret of the cluster in memory just to know their owners. Returns the wait
+    /// for that informer's sync.
+    /// </summary>
+    public Func<CancellationToken, Task> ObserveMetadata<T>(Timonel.Api.Scheme.ResourceInfo resource, IResourceEventHandler<V1ObjectMeta> handler)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var chosen = new TaskCompletionSource<Func<CancellationToken, Task>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Resolve() => chosen.SetResult(AttachMetadataObserver<T>(resource, handler));
+        bool started;
+        lock (_lock)
+        {
+            started = _started;
+            if (!started) _pendingMetadataObservers.Add(Resolve);
+        }
+        if (started) Resolve();
+        return async ct => await (await chosen.Task.WaitAsync(ct).ConfigureAwait(false))(ct).ConfigureAwait(false);
+    }
+
+    private Func<CancellationToken, Task> AttachMetadataObserver<T>(Timonel.Api.Scheme.ResourceInfo resource, IResourceEventHandler<V1ObjectMeta> handler)
+        where T : class, IKubernetesObject<V1ObjectMeta>
+    {
+        IInformer<T>? typed;
+        lock (_lock)
+        {
+            typed = _informers.TryGetValue(typeof(T), out var existing) ? (IInformer<T>)existing : null;
+        }
+        if (typed is not null)
+        {
+            typed.AddEventHandler(MetadataOf<T>(handler));
+            return typed.WaitForCacheSyncAsync;
+        }
+        Informer<PartialObjectMetadata> metadata;
+        lock (_lock)
+        {
+            if (!_metadataInformers.TryGetValue(resource, out metadata!))
+            {
+                metadata = Add(InformerSource<PartialObjectMetadata>.Metadata(_api, resource));
+                _metadataInformers[resource] = metadata;
+            }
+        }
+        metadata.AddEventHandler(MetadataOf<PartialObjectMetadata>(handler));
+        return metadata.WaitForCacheSyncAsync;
+    }
+
+    private static ResourceEventHandler<TObject> MetadataOf<TObject>(IResourceEventHandler<V1ObjectMeta> handler)
+        where TObject : class, IKubernetesObject<V1ObjectMeta> => new()
+    {
+        Added = o => handler.OnAdd(o.Metadata),
+        Updated = (o, n) => handler.OnUpdate(o.Metadata, n.Metadata),
+        Deleted = (o, unknown) => handler.OnDelete(o.Metadata, unknown),
+    };
+
+    /// <summary>A new informer from <paramref name="source"/>, started now or by <see cref="Start"/>. Called under the lock.</summary>
+    private Informer<TObject> Add<TObject>(InformerSource<TObject> source) where TObject : class, IKubernetesObject<V1ObjectMeta>
+    {
+        var informer = new Informer<TObject>(source, _options.Namespace, _time,
+            _loggers.CreateLogger("Timonel.Client.Informer"), _options.ResyncPeriod, _options.FieldSelector);
+        _syncWaits.Add(informer.WaitForCacheSyncAsync);
+        if (_started)
+        {
+            _running.Add(Task.Run(() => informer.RunAsync(_stop.Token)));
+        }
+        else
+        {
+            _pendingStarts.Add(() => informer.RunAsync(_stop.Token));
+        }
+        return informer;
     }
 
     /// <summary>Starts every informer asked for so far (and later ones as they are asked for).</summary>
     public void Start()
     {
+        // Metadata observers choose their informer now that every component has asked for its own.
+        List<Action> observers;
+        lock (_lock)
+        {
+            observers = [.. _pendingMetadataObservers];
+            _pendingMetadataObservers.Clear();
+        }
+        foreach (var resolve in observers) resolve();
         lock (_lock)
         {
             _started = true;
@@ -84,7 +158,11 @@ public sealed class SharedInformerFactory : IAsyncDisposable
                 _running.Add(Task.Run(start));
             }
             _pendingStarts.Clear();
+            observers = [.. _pendingMetadataObservers];
+            _pendingMetadataObservers.Clear();
         }
+        // Any asked for while the first ones were resolved: started at once now.
+        foreach (var resolve in observers) resolve();
     }
 
     /// <summary>Waits until every informer asked for so far has synced.</summary>

@@ -52,7 +52,7 @@ public abstract class ResourceAccess
     /// <summary>A JSON merge patch of the object.</summary>
     public abstract Task<ApiResult<object>> PatchAsync(string? ns, string name, string mergePatch, CancellationToken ct);
 
-    /// <summary>Registers handlers on this type's shared informer, seeing every object only as its metadata.</summary>
+    /// <summary>Registers handlers that see every object only as its metadata (the type's shared informer, or a metadata-only one).</summary>
     public abstract void Watch(SharedInformerFactory informers, IResourceEventHandler<V1ObjectMeta> handler, out Func<CancellationToken, Task> waitForSync);
 
     private static ResourceAccess CreateTyped<T>(ApiConnection api, ResourceInfo resource) where T : class, IKubernetesObject<V1ObjectMeta> =>
@@ -92,16 +92,7 @@ public abstract class ResourceAccess
             return new(r.Code, r.Value, r.Error);
         }
 
-        public override void Watch(SharedInformerFactory informers, IResourceEventHandler<V1ObjectMeta> handler, out Func<CancellationToken, Task> waitForSync)
-        {
-            var informer = informers.GetInformer<T>();
-            informer.AddEventHandler(new ResourceEventHandler<T>
-            {
-                Added = o => handler.OnAdd(o.Metadata),
-                Updated = (o, n) => handler.OnUpdate(o.Metadata, n.Metadata),
-                Deleted = (o, unknown) => handler.OnDelete(o.Metadata, unknown),
-            });
-            waitForSync = informer.WaitForCacheSyncAsync;
-        }
+        public override void Watch(SharedInformerFactory informers, IResourceEventHandler<V1ObjectMeta> handler, out Func<CancellationToken, Task> waitForSync) =>
+            waitForSync = informers.ObserveMetadata<T>(Resource, handler);
     }
 }
