@@ -138,7 +138,11 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
         AgentLog.Running(_logger, options.NodeName, kubelet.Port, runtimeVersion);
 
         background.Add(workers.RunAsync(stop.Token));
-        background.Add(new ContainerLogRotation(cri, options.ContainerLogs with { Time = options.Time }, loggers).RunAsync(stop.Token));
+        if (!options.ContainerLogs.Disabled)
+        {
+            // Not added when disabled: a background task that returns stops the agent.
+            background.Add(new ContainerLogRotation(cri, options.ContainerLogs with { Time = options.Time }, loggers).RunAsync(stop.Token));
+        }
         var first = await Task.WhenAny(background.Append(Task.Delay(Timeout.Infinite, ct)));
         await stop.CancelAsync();
         foreach (var task in background)
