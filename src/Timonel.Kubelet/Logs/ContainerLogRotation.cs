@@ -48,17 +48,17 @@ public sealed class ContainerLogRotation
             return;
         }
         LogRotationLog.Started(_logger, _options.MaxSize, _options.MaxFiles, _options.MonitorInterval);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            await RotateAllAsync(ct).ConfigureAwait(false);
-            try
+            while (!ct.IsCancellationRequested)
             {
+                await RotateAllAsync(ct).ConfigureAwait(false);
                 await Task.Delay(_options.MonitorInterval, _options.Time, ct).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping: a rotation under way was finished first (see RotateIfFullAsync).
         }
     }
 
@@ -77,6 +77,7 @@ public sealed class ContainerLogRotation
         var rotated = 0;
         foreach (var container in running.Value)
         {
+            ct.ThrowIfCancellationRequested();
             if (await RotateIfFullAsync(container.Id, ct).ConfigureAwait(false))
             {
                 rotated++;
@@ -93,13 +94,16 @@ public sealed class ContainerLogRotation
             return false; // Removed meanwhile, or it logs nowhere.
         }
         var live = status.Value.Status.LogPath;
+        // From here on one container's rotation runs to its end even when the agent stops: cut off
+        // between the rename and the reopen, the container would go on writing to the renamed file.
+        var uncancelled = CancellationToken.None;
         try
         {
             var info = new FileInfo(live);
             if (!info.Exists)
             {
                 // Renamed by a rotation whose reopen never came: the runtime still writes to the renamed file.
-                await _cri.ReopenContainerLogAsync(containerId, ct).ConfigureAwait(false);
+                await _cri.ReopenContainerLogAsync(containerId, uncancelled).ConfigureAwait(false);
                 return false;
             }
             if (info.Length < _options.MaxSize)
@@ -109,13 +113,13 @@ public sealed class ContainerLogRotation
             var files = RotatedLogFiles.RemoveOldest(RotatedLogFiles.RemoveLeftovers(RotatedLogFiles.List(live)), _options.MaxFiles - 2);
             foreach (var file in files.Where(f => !f.EndsWith(RotatedLogFiles.CompressedSuffix, StringComparison.Ordinal)))
             {
-                await RotatedLogFiles.CompressAsync(file, ct).ConfigureAwait(false);
+                await RotatedLogFiles.CompressAsync(file, uncancelled).ConfigureAwait(false);
             }
             if (RotatedLogFiles.RenameLive(live, _options.Time.GetUtcNow()) is not { } rotated)
             {
                 return false;
             }
-            var reopened = await _cri.ReopenContainerLogAsync(containerId, ct).ConfigureAwait(false);
+            var reopened = await _cri.ReopenContainerLogAsync(containerId, uncancelled).ConfigureAwait(false);
             if (!reopened.IsSuccess)
             {
                 // The container still writes to the renamed file: it gets its name back, and the next round tries again.

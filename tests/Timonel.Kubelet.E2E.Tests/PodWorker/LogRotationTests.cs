@@ -100,7 +100,8 @@ public sealed partial class LogRotationTests(PodWorkerNode fixture) : IClassFixt
         }
         var liveStart = runs[^1][0];
 
-        // A tail reads the live file: the newest lines, consecutive.
+        // A tail reads the live file: the newest lines, consecutive (once the live file holds more than 3).
+        await Run.UntilAsync(async () => Numbers(await ReadAsync(live)).Length > 3 ? "" : null, "four lines in the live file");
         var tail = new MemoryStream();
         await reader.WriteAsync(live, new LogOptions(TailLines: 3), tail, IsRunning, CancellationToken.None);
         var tailNumbers = Numbers(Encoding.UTF8.GetString(tail.ToArray()));
