@@ -11,6 +11,7 @@ using Timonel.Kubelet.Endpoints;
 using Timonel.Kubelet.Env;
 using Timonel.Kubelet.Images;
 using Timonel.Kubelet.Join;
+using Timonel.Kubelet.Logs;
 using Timonel.Kubelet.Pods;
 using Timonel.Kubelet.Probes;
 using Timonel.Kubelet.Streaming;
@@ -137,6 +138,11 @@ public sealed class AgentHost(AgentOptions options, ILoggerFactory loggers)
         AgentLog.Running(_logger, options.NodeName, kubelet.Port, runtimeVersion);
 
         background.Add(workers.RunAsync(stop.Token));
+        if (!options.ContainerLogs.Disabled)
+        {
+            // Not added when disabled: a background task that returns stops the agent.
+            background.Add(new ContainerLogRotation(cri, options.ContainerLogs with { Time = options.Time }, loggers).RunAsync(stop.Token));
+        }
         var first = await Task.WhenAny(background.Append(Task.Delay(Timeout.Infinite, ct)));
         await stop.CancelAsync();
         foreach (var task in background)

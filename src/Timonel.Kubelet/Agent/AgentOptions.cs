@@ -51,6 +51,9 @@ public sealed record AgentOptions
     /// <summary>How long a terminating endpoint pod waits, after this node saw it withdrawn, for the other nodes' proxies.</summary>
     public TimeSpan EndpointPropagationDelay { get; init; } = Endpoints.EndpointSliceDrain.DefaultPropagationDelay;
 
+    /// <summary>Container log rotation (containerLogMaxSize, containerLogMaxFiles): 10Mi and 5 by default, as upstream.</summary>
+    public Logs.ContainerLogRotationOptions ContainerLogs { get; init; } = new();
+
     /// <summary>The node's components besides its pods (networking), run once the pod network is ready.</summary>
     public IReadOnlyList<INodeComponent> Components { get; init; } = [];
 

@@ -83,6 +83,14 @@ public sealed partial class CriClient
             r => r, _options.CallTimeout, CallSubject.PodOrContainer, cancellationToken);
 
     /// <summary>
+    /// Asks the runtime to open the container's log_path anew (after the kubelet renamed the file
+    /// to rotate it); the container must be running (containerd fails otherwise).
+    /// </summary>
+    public Task<CriResult<CriUnit>> ReopenContainerLogAsync(string containerId, CancellationToken cancellationToken = default) =>
+        CallAsync(o => _runtime.ReopenContainerLogAsync(new ReopenContainerLogRequest { ContainerId = containerId }, o),
+            ToUnit, _options.CallTimeout, CallSubject.PodOrContainer, cancellationToken);
+
+    /// <summary>
     /// Runs <paramref name="command"/> in a running container and waits for it. A non-zero exit
     /// code is a successful call: the command ran. <paramref name="timeout"/> zero means none.
     /// </summary>

@@ -7,14 +7,17 @@ namespace Timonel.Kubelet.Pods;
 /// (an init failure with restartPolicy Never fails the pod, an unfinished one keeps it Pending),
 /// then the containers: any waiting without a previous exit is Pending; else any running is Running;
 /// all stopped is Running under Always (they restart), Succeeded when every one exited 0, else
-/// Failed under Never and Running under OnFailure (the failed ones restart).
+/// Failed under Never and Running under OnFailure (the failed ones restart). A terminal pod (being
+/// deleted, its containers stopped for good) restarts nothing, so all stopped is Succeeded when
+/// every one exited 0 and Failed otherwise, whatever the policy.
 /// </summary>
 internal static class PodPhases
 {
     /// <param name="init">The regular init containers (sidecars never fail the pod: their exits are restarts or the pod's own stop).</param>
     /// <param name="sidecarsPending">A sidecar has not started yet and no container was created: the pod is still initializing.</param>
+    /// <param name="podIsTerminal">The pod is being deleted and its containers were stopped: none will run again.</param>
     public static string Compute(string? restartPolicy, IReadOnlyList<V1ContainerStatus> init, IReadOnlyList<V1ContainerStatus> containers,
-        bool sidecarsPending = false)
+        bool sidecarsPending = false, bool podIsTerminal = false)
     {
         var policy = restartPolicy ?? "Always";
         int pendingInit = 0, failedInit = 0;
@@ -78,6 +81,10 @@ internal static class PodPhases
         }
         if (stopped > 0)
         {
+            if (podIsTerminal)
+            {
+                return stopped == succeeded ? "Succeeded" : "Failed";
+            }
             if (policy == "Always")
             {
                 return "Running";

@@ -8,11 +8,15 @@ internal readonly record struct WaitingReason(string Reason, string? Message);
 /// <summary>
 /// The pod's status as the kubelet reports it, computed from the pod, what the runtime has
 /// (PodRuntimeView), the waiting reasons of this sync and the probes. Pure: no calls, no clock.
+/// The final status of a deleted pod (<c>podIsTerminal</c>) is built once its containers stopped:
+/// the phase is Succeeded or Failed, and a container that shows no exit is reported terminated
+/// with ContainerStatusUnknown (137), as upstream's status manager does when it terminates a pod.
 /// </summary>
 internal static class PodStatusBuilder
 {
     public static V1PodStatus Build(V1Pod pod, PodRuntimeView view, IReadOnlyDictionary<string, WaitingReason> waiting,
-        IContainerProbes probes, string hostIp, DateTime now, IReadOnlyDictionary<string, string>? terminationMessages = null)
+        IContainerProbes probes, string hostIp, DateTime now, IReadOnlyDictionary<string, string>? terminationMessages = null,
+        bool podIsTerminal = false)
     {
         var messages = terminationMessages ?? new Dictionary<string, string>();
         now = Seconds(now);
@@ -25,8 +29,19 @@ internal static class PodStatusBuilder
         var initialized = Sidecars.PodInitialized(pod, view);
         var initDone = (regularInit.All(s => s.State.Terminated?.ExitCode == 0) && sidecarsStarted) || initialized;
         var statuses = pod.Spec.Containers.Select(c => ContainerStatus(c, view, waiting, probes, messages, isInit: false, initDone)).ToList();
+        if (podIsTerminal)
+        {
+            // Containers of an initialized pod, and init containers that ran, must show how they ended.
+            MarkUnknownEnd(statuses.Where(_ => initDone));
+            MarkUnknownEnd(initStatuses.Where(s => s.ContainerID is not null));
+        }
         var phase = old.Phase is "Succeeded" or "Failed" ? old.Phase
-            : PodPhases.Compute(pod.Spec.RestartPolicy, regularInit, statuses, sidecarsPending: !sidecarsStarted && !initialized);
+            : PodPhases.Compute(pod.Spec.RestartPolicy, regularInit, statuses, sidecarsPending: !sidecarsStarted && !initialized, podIsTerminal);
+        if (podIsTerminal && phase is not ("Succeeded" or "Failed"))
+        {
+            // Never initialized (or never started): nothing will run again, so the pod failed.
+            phase = "Failed";
+        }
         // A host-network pod has the node's address; otherwise the sandbox's, or the last one reported once it stopped.
         var podIp = pod.Spec.HostNetwork == true ? hostIp : view.PodIp ?? old.PodIP;
         var conditions = PodConditions.Build(pod, old, phase, view.ReadySandbox is not null, initDone, initStatuses, statuses, now);
@@ -108,6 +123,24 @@ internal static class PodStatusBuilder
     }
 
     public static string ContainerId(string id) => "containerd://" + id;
+
+    private static void MarkUnknownEnd(IEnumerable<V1ContainerStatus> statuses)
+    {
+        foreach (var status in statuses.Where(s => s.State?.Terminated is null))
+        {
+            status.State = new V1ContainerState
+            {
+                Terminated = new V1ContainerStateTerminated
+                {
+                    ExitCode = 137,
+                    Reason = "ContainerStatusUnknown",
+                    Message = "The container could not be located when the pod was terminated",
+                },
+            };
+            status.Ready = false;
+            status.Started = false;
+        }
+    }
 
     private static V1ContainerState Waiting(WaitingReason why) =>
         new() { Waiting = new V1ContainerStateWaiting { Reason = why.Reason, Message = string.IsNullOrEmpty(why.Message) ? null : why.Message } };

@@ -11,11 +11,15 @@ internal sealed partial class PodSync
     /// taken from the grace period), then every running container gets
     /// its preStop hook and the stop signal in parallel, with the pod's deletion grace period
     /// (2 s for a pod already gone from the API, as force deletion leaves no grace to honour),
-    /// then the sandboxes are stopped and removed (with their containers), the volumes torn down,
-    /// the log directory removed, and the pod object deleted with grace 0 and a uid precondition,
-    /// so a new pod of the same name is never touched. A failed step retries at the next sync.
+    /// then the sandboxes are stopped; as upstream's kubelet, the pod's final status (Succeeded or
+    /// Failed, every container terminated with its exit code) is written while the stopped
+    /// containers can still tell how they ended; then the sandboxes are removed (with their
+    /// containers), the volumes torn down, the log directory removed, and the pod object deleted
+    /// with grace 0 and a uid precondition, so a new pod of the same name is never touched. A
+    /// watcher thus sees a MODIFIED event with the terminated containers before the DELETED one.
+    /// A failed step retries at the next sync.
     /// </summary>
-    private async Task<SyncOutcome> TerminateAsync(V1Pod pod, PodRuntimeView view, bool removedFromApi, CancellationToken ct)
+    private async Task<SyncOutcome> TerminateAsync(PodWorker worker, V1Pod pod, PodRuntimeView view, bool removedFromApi, CancellationToken ct)
     {
         var grace = removedFromApi ? MinimumGracePeriod : GracePeriod(pod);
         var context = ContextOf(pod, view.PodIp);
@@ -44,6 +48,10 @@ internal sealed partial class PodSync
         foreach (var instance in view.All)
         {
             _parts.Probes.Forget(instance.Id);
+        }
+        if (!removedFromApi && !await WriteFinalStatusAsync(worker, pod, view, ct).ConfigureAwait(false))
+        {
+            return SyncOutcome.After(TimeSpan.FromSeconds(1));
         }
         foreach (var sandbox in view.Sandboxes)
         {
@@ -84,6 +92,22 @@ internal sealed partial class PodSync
         }
         PodWorkerLog.DeleteFailed(_logger, pod.Metadata.Name, deleted.ToString());
         return SyncOutcome.After(RuntimeRetry);
+    }
+
+    /// <summary>
+    /// Stops the sandboxes (the containers already stopped) and writes the status built from what
+    /// the runtime reports now. False when it could not be written (a conflict or an API error).
+    /// </summary>
+    private async Task<bool> WriteFinalStatusAsync(PodWorker worker, V1Pod pod, PodRuntimeView view, CancellationToken ct)
+    {
+        await StopSandboxesAsync(pod, view, ct).ConfigureAwait(false);
+        if (await ReadAsync(pod, ct).ConfigureAwait(false) is not { } stopped)
+        {
+            return false;
+        }
+        var final = PodStatusBuilder.Build(pod, stopped, new Dictionary<string, WaitingReason>(), _parts.Probes, _options.HostIp,
+            Now.UtcDateTime, TerminationMessages.Read(pod, stopped), podIsTerminal: true);
+        return await WriteStatusAsync(worker, pod, final, new SyncNotes(), ct).ConfigureAwait(false);
     }
 
     /// <summary>

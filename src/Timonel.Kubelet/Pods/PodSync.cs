@@ -69,7 +69,7 @@ internal sealed partial class PodSync
         }
         if (worker.RemovedFromApi || pod.Metadata.DeletionTimestamp is not null)
         {
-            return await TerminateAsync(pod, view, worker.RemovedFromApi, ct).ConfigureAwait(false);
+            return await TerminateAsync(worker, pod, view, worker.RemovedFromApi, ct).ConfigureAwait(false);
         }
         _publish(pod, PodContainerLocations.From(pod, view));
         var notes = new SyncNotes();

@@ -4,6 +4,10 @@ namespace Timonel.Kubelet.Streaming;
 /// Writes a container's CRI log file as <c>kubectl logs</c> shows it: tail, since, timestamps and
 /// limitBytes applied; with follow, keeps reading as the file grows until the container exits
 /// (then drains what is left) or the caller cancels (the client went away).
+/// Rotation (Logs/ContainerLogRotation): only the live file is read, as upstream (a tail right after
+/// a rotation shows just what the new file holds). A follow survives rotations: when the file it
+/// reads was renamed and the runtime has reopened a new live file under the path, the old one is
+/// read to its end and the new one from its start, so no line is lost or repeated.
 /// </summary>
 public sealed class ContainerLogReader(TimeProvider time)
 {
@@ -16,13 +20,8 @@ public sealed class ContainerLogReader(TimeProvider time)
     /// <param name="isRunning">Asked during follow; false ends it after one last read.</param>
     public async Task WriteAsync(string path, LogOptions options, Stream output, Func<CancellationToken, Task<bool>> isRunning, CancellationToken ct)
     {
-        await using var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.Open,
-            Access = FileAccess.Read,
-            Share = FileShare.ReadWrite | FileShare.Delete,
-            Options = FileOptions.Asynchronous,
-        });
+        await using var live = new LiveFile(Open(path));
+        var file = live.File;
         var sink = new LogSink(output, options);
         var assembler = new LogLineAssembler();
         var buffer = new byte[64 * 1024];
@@ -55,10 +54,11 @@ public sealed class ContainerLogReader(TimeProvider time)
 
         var lastRunningCheck = time.GetTimestamp();
         var running = true;
+        var replacementSeen = false;
         while (true)
         {
             var any = false;
-            while ((read = await file.ReadAsync(buffer, ct)) > 0)
+            while ((read = await live.File.ReadAsync(buffer, ct)) > 0)
             {
                 any = true;
                 assembler.Feed(buffer.AsSpan(0, read), lines);
@@ -70,6 +70,19 @@ public sealed class ContainerLogReader(TimeProvider time)
             }
             if (any) await output.FlushAsync(ct);
             if (!running) break;
+            if (!any && live.WasRenamed && System.IO.File.Exists(path))
+            {
+                // Rotated, and the runtime writes to a new file at path. Switch one poll after seeing it,
+                // when the old one was read to its end again: a write the runtime had under way when it
+                // reopened lands in the old file, never after the switch.
+                if (replacementSeen)
+                {
+                    await live.SwitchToAsync(Open(path));
+                    replacementSeen = false;
+                    continue;
+                }
+                replacementSeen = true;
+            }
             if (time.GetElapsedTime(lastRunningCheck) >= RunningCheckInterval)
             {
                 // One more read after the container is seen stopped: what it wrote last is in the file.
@@ -85,6 +98,52 @@ public sealed class ContainerLogReader(TimeProvider time)
             if (sink.Wants(line) && !await sink.WriteAsync(line, ct)) return;
         }
         await output.FlushAsync(ct);
+    }
+
+    private static FileStream Open(string path) => new(path, new FileStreamOptions
+    {
+        Mode = FileMode.Open,
+        Access = FileAccess.Read,
+        Share = FileShare.ReadWrite | FileShare.Delete,
+        Options = FileOptions.Asynchronous,
+    });
+
+    /// <summary>
+    /// The file a follow reads, and the name the kernel gives its open descriptor
+    /// (<c>/proc/self/fd/N</c>): a rename or deletion of the file changes that name, which tells a
+    /// rotation without comparing inodes (which .NET does not expose).
+    /// </summary>
+    private sealed class LiveFile(FileStream file) : IAsyncDisposable
+    {
+        private string? _openedAs = NameOf(file);
+
+        public FileStream File { get; private set; } = file;
+
+        public bool WasRenamed => _openedAs is not null && NameOf(File) is { } now && now != _openedAs;
+
+        /// <summary>Reads continue in <paramref name="next"/>; the old file is closed.</summary>
+        public async Task SwitchToAsync(FileStream next)
+        {
+            var old = File;
+            File = next;
+            _openedAs = NameOf(next);
+            await old.DisposeAsync();
+        }
+
+        public ValueTask DisposeAsync() => File.DisposeAsync();
+
+        private static string? NameOf(FileStream stream)
+        {
+            try
+            {
+                var fd = stream.SafeFileHandle.DangerousGetHandle().ToInt64();
+                return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+            }
+            catch (IOException)
+            {
+                return null; // No /proc: rotations are not followed.
+            }
+        }
     }
 
     /// <summary>The since filter, the timestamps prefix and the byte limit.</summary>

@@ -1,8 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
+using k8s.Models;
 using Timonel.Kubelet.Agent;
 using System.Runtime.InteropServices;
 using Timonel.Kubelet.Join;
+using Timonel.Kubelet.Logs;
 using Timonel.Kubelet.Simulated;
 
 namespace Timonel.Commands;
@@ -33,6 +35,8 @@ internal static class AgentCommand
         var endpoint = flags.String("container-runtime-endpoint");
         var nodeIpText = flags.String("node-ip");
         var network = AgentNetwork.Settings.From(flags);
+        var logMaxSize = flags.String("container-log-max-size", "10Mi");
+        var logMaxFiles = flags.Int("container-log-max-files", ContainerLogRotationOptions.DefaultMaxFiles);
         flags.EnsureAllUsed();
         if (server is null || token is null)
         {
@@ -48,7 +52,12 @@ internal static class AgentCommand
             {
                 return CommandLine.Fail(network.Error);
             }
-            return await RunRealAsync(server, token, dataDir, nodeName, endpoint, nodeIpText, leaseInterval, network);
+            var (containerLogs, logsError) = ContainerLogs(logMaxSize, logMaxFiles);
+            if (containerLogs is null)
+            {
+                return CommandLine.Fail(logsError!);
+            }
+            return await RunRealAsync(server, token, dataDir, nodeName, endpoint, nodeIpText, leaseInterval, network, containerLogs);
         }
         if (options.Nodes < 1)
         {
@@ -82,7 +91,24 @@ internal static class AgentCommand
         return 0;
     }
 
-    private static async Task<int> RunRealAsync(string server, string token, string dataDir, string? nodeName, string? endpoint, string? nodeIpText, TimeSpan leaseInterval, AgentNetwork.Settings network)
+    /// <summary>`--container-log-max-size` (a quantity: 10Mi, 512Ki, -1 disables rotation) and `--container-log-max-files`.</summary>
+    private static (ContainerLogRotationOptions? Options, string? Error) ContainerLogs(string maxSize, int maxFiles)
+    {
+        long bytes;
+        try
+        {
+            bytes = new ResourceQuantity(maxSize).ToInt64();
+        }
+        catch (FormatException)
+        {
+            return (null, $"--container-log-max-size: \"{maxSize}\" is not a quantity (e.g. 10Mi)");
+        }
+        var options = new ContainerLogRotationOptions { MaxSize = bytes, MaxFiles = maxFiles };
+        return options.Validate() is { } error ? (null, "--container-log-max-size/--container-log-max-files: " + error) : (options, null);
+    }
+
+    private static async Task<int> RunRealAsync(string server, string token, string dataDir, string? nodeName, string? endpoint, string? nodeIpText, TimeSpan leaseInterval,
+        AgentNetwork.Settings network, ContainerLogRotationOptions containerLogs)
     {
         if (!Uri.TryCreate(server, UriKind.Absolute, out var serverUri) || serverUri.Scheme != "https")
         {
@@ -135,6 +161,7 @@ internal static class AgentCommand
             ClusterDomain = network.ClusterDomain,
             Components = AgentNetwork.Components(),
             PodDns = AgentNetwork.PodDns(network),
+            ContainerLogs = containerLogs,
         }, loggers);
         try
         {

@@ -163,6 +163,51 @@ public sealed class PodWorkerTests(PodWorkerNode fixture) : IClassFixture<PodWor
     }
 
     [Fact]
+    public async Task A_watcher_sees_the_final_status_with_terminated_containers_before_the_pod_is_deleted()
+    {
+        var spec = Pod("last-words", Container("seven", ProjectImages.Busybox, command: ["sh", "-c", "trap 'exit 7' TERM; while true; do sleep 0.2; done"]));
+        spec.Spec.Containers.Add(Container("zero", ProjectImages.Busybox, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.2; done"]));
+        var pod = await CreateAsync(spec);
+        var running = await WaitPodAsync(pod, p => p.Status?.Phase == "Running" && p.Status.ContainerStatuses?.All(c => c.State?.Running is not null) == true, "both running");
+
+        // Every event from the running pod on, until the object is gone (the bound only guards against a hang).
+        using var watchEnd = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var events = new List<WatchEvent<V1Pod>>();
+        var options = new ListOptions { FieldSelector = "metadata.name=last-words", ResourceVersion = running.Metadata.ResourceVersion };
+        var watching = Task.Run(async () =>
+        {
+            await foreach (var e in Api.WatchAsync<V1Pod>("default", options, watchEnd.Token))
+            {
+                events.Add(e);
+                if (e.Type is WatchEventType.Deleted or WatchEventType.Error)
+                {
+                    return;
+                }
+            }
+        });
+        (await Api.DeleteAsync<V1Pod>("default", "last-words")).EnsureOk();
+        await watching;
+
+        Assert.Equal(WatchEventType.Deleted, events[^1].Type);
+        var modified = events.Where(e => e.Type == WatchEventType.Modified).Select(e => e.Object!).ToList();
+        var final = modified.LastOrDefault(p => p.Status?.ContainerStatuses?.All(c => c.State?.Terminated is not null) == true);
+        Assert.True(final is not null, "no MODIFIED event with every container terminated before DELETED; events: "
+            + string.Join(", ", events.Select(e => $"{e.Type} {e.Object?.Status?.Phase}")) + "\nworker log:\n" + fixture.Log);
+        Assert.Equal(pod.Metadata.Uid, final.Metadata.Uid);
+        Assert.NotNull(final.Metadata.DeletionTimestamp);
+        // As upstream: a pod whose containers will never run again is terminal; one exit code is not 0.
+        Assert.Equal("Failed", final.Status.Phase);
+        var seven = final.Status.ContainerStatuses.Single(c => c.Name == "seven").State.Terminated;
+        var zero = final.Status.ContainerStatuses.Single(c => c.Name == "zero").State.Terminated;
+        Assert.Equal((7, "Error"), (seven.ExitCode, seven.Reason));
+        Assert.Equal((0, "Completed"), (zero.ExitCode, zero.Reason));
+        Assert.NotNull(seven.FinishedAt);
+        Assert.All(final.Status.ContainerStatuses, c => Assert.False(c.Ready));
+        Assert.Equal("False", Condition(final, "Ready"));
+        Assert.Equal("False", Condition(final, "PodReadyToStartContainers"));
+    }
+
+    [Fact]
     public async Task Deleting_a_pod_cancels_a_sync_that_is_stuck_in_an_image_pull()
     {
         var pod = await CreateAsync(Pod("stuck", Container("app", PresentImages.Endless)));

@@ -28,6 +28,14 @@ public sealed class PodPhasesTests
     public void All_containers_exited_gives_the_phase_the_policy_implies(string policy, int exitCode, string phase) =>
         Assert.Equal(phase, PodPhases.Compute(policy, [], [Exited(0), Exited(exitCode)]));
 
+    [Theory]
+    [InlineData("Always", 0, "Succeeded")]
+    [InlineData("Always", 143, "Failed")]
+    [InlineData("OnFailure", 1, "Failed")]
+    [InlineData("Never", 0, "Succeeded")]
+    public void A_terminal_pod_with_every_container_stopped_succeeds_or_fails_whatever_the_policy(string policy, int exitCode, string phase) =>
+        Assert.Equal(phase, PodPhases.Compute(policy, [], [Exited(0), Exited(exitCode)], podIsTerminal: true));
+
     [Fact]
     public void A_container_not_started_yet_keeps_the_pod_pending() =>
         Assert.Equal("Pending", PodPhases.Compute("Always", [], [Running(), Waiting()]));
