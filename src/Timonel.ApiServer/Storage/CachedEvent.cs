@@ -15,8 +15,12 @@ public sealed class CachedEvent
     /// <summary>Lines by type (ADDED, MODIFIED, DELETED), then the same as PartialObjectMetadata.</summary>
     private readonly byte[]?[] _lines = new byte[]?[6];
 
-    public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete)
+    private readonly bool _longLived;
+
+    /// <param name="longLived">Kept by the cache's window (its lines go where the GC never moves them), not one watcher's passing event.</param>
+    public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete, bool longLived = true)
     {
+        _longLived = longLived;
         Revision = revision;
         Key = key;
         Current = current;
@@ -36,7 +40,7 @@ public sealed class CachedEvent
     public byte[] Line(string type, bool metadataOnly = false)
     {
         var slot = (type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 }) + (metadataOnly ? 3 : 0);
-        return _lines[slot] ??= LineFor(type, Current, metadataOnly, longLived: true);
+        return _lines[slot] ??= LineFor(type, Current, metadataOnly, _longLived);
     }
 
     /// <summary>

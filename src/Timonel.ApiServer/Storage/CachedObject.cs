@@ -30,9 +30,12 @@ public sealed class CachedObject
     /// <summary>Labels and the values of the fields selectors use most.</summary>
     public SelectableFields Fields { get; }
 
-    /// <summary>From a stored value (copied: the caller's buffer may be reused) at its mod revision.</summary>
-    public static CachedObject FromStored(ReadOnlySpan<byte> stored, long revision) =>
-        new(LongLived(stored), revision, SelectableFields.Read(stored));
+    /// <summary>
+    /// From a stored value (copied: the caller's buffer may be reused) at its mod revision; long
+    /// lived (the default) for the cache and its window, not for one watcher's passing event.
+    /// </summary>
+    public static CachedObject FromStored(ReadOnlySpan<byte> stored, long revision, bool longLived = true) =>
+        new(longLived ? LongLived(stored) : stored.ToArray(), revision, SelectableFields.Read(stored));
 
     /// <summary>
     /// A copy on the pinned object heap, which the GC never moves: cached bytes live for minutes, and

@@ -29,6 +29,12 @@ public sealed class WatchCache : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision;
+    /// <summary>
+    /// The window holds every event of this resource after this revision: the fill's revision, then
+    /// the revision of the last event dropped from the window. Revisions are the store's, shared by
+    /// all resources, so gaps between a resource's events say nothing about what was dropped.
+    /// </summary>
+    private long _completeAfter;
     private Task? _pump;
 
     public WatchCache(IKeyValueStore store, string prefix)
@@ -71,8 +77,7 @@ public sealed class WatchCache : IAsyncDisposable
         await ReadyAsync(ct);
         lock (_lock)
         {
-            var oldest = _window.Count > 0 ? _window.Peek().Revision : _revision + 1;
-            if (afterRevision + 1 < oldest && afterRevision < _revision)
+            if (afterRevision < _completeAfter)
             {
                 return null;
             }
@@ -144,6 +149,7 @@ public sealed class WatchCache : IAsyncDisposable
             foreach (var (k, v) in fresh) _objects[k] = v;
             _window.Clear();
             _revision = revision;
+            _completeAfter = revision;
         }
         return revision;
     }
@@ -176,7 +182,7 @@ public sealed class WatchCache : IAsyncDisposable
             }
             _revision = ev.Revision;
             _window.Enqueue(cached);
-            if (_window.Count > WindowSize) _window.Dequeue();
+            if (_window.Count > WindowSize) _completeAfter = _window.Dequeue().Revision;
             _subscribers.RemoveAll(sub => !sub.Offer(cached));
         }
     }

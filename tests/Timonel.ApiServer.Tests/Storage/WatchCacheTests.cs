@@ -93,6 +93,29 @@ public sealed class WatchCacheTests : IAsyncLifetime
         Assert.Equal(["x", "y"], names);
     }
 
+    [Fact]
+    public async Task Writes_of_other_resources_between_a_list_and_its_watch_do_not_send_the_watch_to_the_store()
+    {
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        await CreateAsync("before");
+        await cache.ReadyAsync(CancellationToken.None);
+        var listedAt = (await _store.CreateAsync("/registry/secrets/ns/s0", Encoding.UTF8.GetBytes("{}"))).Revision;
+        for (var i = 1; i <= 3; i++)
+        {
+            await _store.CreateAsync($"/registry/secrets/ns/s{i}", Encoding.UTF8.GetBytes("{}"));
+        }
+        var after = await CreateAsync("after");
+        await WaitUntilAsync(() => cache.Revision >= after);
+
+        // The window has every configmap event after the fill; the secrets' revisions in between are no gap.
+        using var sub = await cache.SubscribeAsync("/registry/configmaps/", listedAt, CancellationToken.None);
+        Assert.NotNull(sub);
+        Assert.True(sub.Reader.TryRead(out var first));
+        Assert.Equal("after", ObjectMeta.Name(first.Event!.Current.Parse()));
+        // Before the fill, the cache cannot know what happened: the store must answer.
+        Assert.Null(await cache.SubscribeAsync("/registry/configmaps/", 0, CancellationToken.None));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(50);
