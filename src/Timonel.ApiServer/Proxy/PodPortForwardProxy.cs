@@ -70,7 +70,12 @@ public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections a
             }
             if (tunnel)
             {
-                using var client = await context.WebSockets.AcceptWebSocketAsync(TunnelProtocol);
+                using var client = await TunnelWebSocket.AcceptAsync(context, TunnelProtocol);
+                if (client is null)
+                {
+                    await Responses.WriteErrorAsync(context, ApiError.BadRequest("the port-forward WebSocket needs an HTTP/1.1 upgrade"));
+                    return;
+                }
                 await TunnelRelay.RunAsync(client, agent, context.RequestAborted);
                 return;
             }

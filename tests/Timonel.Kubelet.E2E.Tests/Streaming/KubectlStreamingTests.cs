@@ -4,7 +4,7 @@ using Timonel.Testing;
 namespace Timonel.Kubelet.E2E.Tests.Streaming;
 
 /// <summary>kubectl logs and exec, and exec through KubernetesClient, via the API server's proxy to the agent endpoint and containerd.</summary>
-public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<ApiServerNode>
+public sealed partial class KubectlStreamingTests(ApiServerNode node) : IClassFixture<ApiServerNode>
 {
     [Fact]
     public async Task Kubectl_logs_shows_the_containers_output_with_tail()
