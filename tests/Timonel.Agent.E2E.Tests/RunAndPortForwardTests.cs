@@ -27,6 +27,22 @@ public sealed partial class LogsAndExecTests
     }
 
     [Fact]
+    public async Task Kubectl_run_it_rm_gives_an_interactive_shell_and_deletes_the_pod()
+    {
+        await node.WaitReadyAsync();
+        // -t needs a terminal on kubectl's side: `script` gives it one and types our input into it.
+        var command = $"'{RepoPaths.Kubectl}' run shell-session -it --rm --restart=Never --image={Busybox} -- sh";
+        var (code, stdout, stderr) = await Shell.RunAsync("script", ["-qec", command, "/dev/null"],
+            new Dictionary<string, string> { ["KUBECONFIG"] = node.Server.Kubeconfig }, "echo interactive-$((6*7)); exit\n");
+        Assert.True(code == 0, stderr + stdout);
+        // Only the shell computes 42: the terminal's echo of the input says $((6*7)).
+        Assert.Contains("interactive-42", stdout, StringComparison.Ordinal);
+        Assert.Contains("pod \"shell-session\" deleted", stdout, StringComparison.Ordinal);
+        var after = await Shell.RunAsync(RepoPaths.Kubectl, ["get", "pod", "shell-session"], new Dictionary<string, string> { ["KUBECONFIG"] = node.Server.Kubeconfig });
+        Assert.Contains("pods \"shell-session\" not found", after.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kubectl_port_forward_reaches_the_pods_http_server()
     {
         await node.WaitReadyAsync();

@@ -61,8 +61,9 @@ public sealed class ApiServerNode : IAsyncLifetime
 
     /// <summary>What <see cref="RunPodAsync(PodRun)"/> creates: the first container runs <see cref="Command"/> (unless null).</summary>
     /// <param name="Stdin">The first container keeps its stdin open for one attach (spec stdin + stdinOnce, as `kubectl run -i`).</param>
+    /// <param name="Tty">The first container gets a terminal (spec tty, as `kubectl run -t`).</param>
     public sealed record PodRun(string Name, string[]? Command, string[] Containers, string Image = ProjectImages.Busybox,
-        bool Stdin = false, IReadOnlyDictionary<string, string>? Labels = null);
+        bool Stdin = false, IReadOnlyDictionary<string, string>? Labels = null, bool Tty = false);
 
     public async Task<string?> RunPodAsync(PodRun run)
     {
@@ -71,6 +72,7 @@ public sealed class ApiServerNode : IAsyncLifetime
         {
             var container = new JsonObject { ["name"] = c, ["image"] = run.Image };
             if (i == 0 && run.Stdin) (container["stdin"], container["stdinOnce"]) = (true, true);
+            if (i == 0 && run.Tty) container["tty"] = true;
             return (JsonNode)container;
         }).ToArray());
         var labels = new JsonObject((run.Labels ?? new Dictionary<string, string>()).Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
@@ -90,7 +92,7 @@ public sealed class ApiServerNode : IAsyncLifetime
         var sandbox = PodSpecs.Sandbox(_containerd, name, uid);
         var podId = (await _containerd.Cri.RunPodSandboxAsync(sandbox)).GetValueOrThrow();
         var container = PodSpecs.Container(containers[0], run.Image, command);
-        (container.Stdin, container.StdinOnce) = (run.Stdin, run.Stdin);
+        (container.Stdin, container.StdinOnce, container.Tty) = (run.Stdin, run.Stdin, run.Tty);
         var id = (await _containerd.Cri.CreateContainerAsync(podId, container, sandbox)).GetValueOrThrow();
         (await _containerd.Cri.StartContainerAsync(id)).GetValueOrThrow();
         _locator.Add("default", name, containers[0], new ContainerLocation(id, Path.Combine(sandbox.LogDirectory, container.LogPath)));

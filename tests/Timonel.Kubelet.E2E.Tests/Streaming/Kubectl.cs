@@ -7,6 +7,9 @@ namespace Timonel.Kubelet.E2E.Tests.Streaming;
 /// <param name="environment">Extra environment, e.g. KUBECTL_PORT_FORWARD_WEBSOCKETS=false for kubectl's SPDY fallback.</param>
 public sealed class Kubectl(string kubeconfig, string cacheDir, IReadOnlyDictionary<string, string>? environment = null)
 {
+    /// <summary>The arguments every run starts with (kubeconfig, cache dir).</summary>
+    public IReadOnlyList<string> Arguments => ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir];
+
     public Kubectl With(string name, string value) =>
         new(kubeconfig, cacheDir, new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [name] = value });
 
@@ -31,7 +34,7 @@ public sealed class Kubectl(string kubeconfig, string cacheDir, IReadOnlyDiction
             RedirectStandardInput = redirectStdin,
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
-        foreach (var arg in new[] { "--kubeconfig", kubeconfig, "--cache-dir", cacheDir }.Concat(args))
+        foreach (var arg in Arguments.Concat(args))
         {
             info.ArgumentList.Add(arg);
         }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Timonel.Kubelet.Images;
+using Timonel.Testing;
 
 namespace Timonel.Kubelet.E2E.Tests.Streaming;
 
@@ -19,6 +20,21 @@ public sealed partial class KubectlStreamingTests
         Assert.True(attach.ExitCode == 0, attach.Stderr);
         Assert.Equal("attached-42\n", attach.Stdout);
     }
+
+    [Fact]
+    public async Task Kubectl_attach_with_a_terminal_runs_the_shell_interactively()
+    {
+        await node.RunPodAsync(new ApiServerNode.PodRun("tty-pod", ["sh"], ["main"], Stdin: true, Tty: true));
+        // -t needs a terminal on kubectl's side: `script` gives it one and types our input into it.
+        string[] words = [RepoPaths.Kubectl, .. node.Kubectl.Arguments, "attach", "-it", "tty-pod"];
+        var command = string.Join(' ', words.Select(Quote));
+        var (code, stdout, stderr) = await Run.CommandWithInputAsync("echo tty-$((6*7)); exit\n", "script", "-qec", command, "/dev/null");
+        Assert.True(code == 0, stderr + stdout);
+        // Only the shell computes 42: the terminal's echo of the input says $((6*7)).
+        Assert.Contains("tty-42", stdout, StringComparison.Ordinal);
+    }
+
+    private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     [Fact]
     public async Task Kubectl_port_forward_reaches_a_pods_ports_over_websocket_and_spdy_also_one_bound_to_the_pods_loopback()
