@@ -70,6 +70,12 @@ public sealed partial class KubectlStreamingTests(ApiServerNode node) : IClassFi
         using var plainExec = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/exec?command=true&container=a&stdout=true");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainExec.StatusCode);
         Assert.Contains("Upgrade request required", await plainExec.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var plainAttach = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/attach?container=a&stdout=true");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainAttach.StatusCode);
+        Assert.Contains("Upgrade request required", await plainAttach.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var plainForward = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/portforward?ports=80");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainForward.StatusCode);
+        Assert.Contains("Upgrade request required", await plainForward.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var missing = await node.Kubectl.RunAsync(null, "logs", "no-such-pod");
         Assert.NotEqual(0, missing.ExitCode);
