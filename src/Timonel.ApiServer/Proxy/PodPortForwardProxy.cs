@@ -14,7 +14,8 @@ namespace Timonel.ApiServer.Proxy;
 /// one of two ways, as upstream's: kubectl 1.35 first opens a WebSocket with subprotocol
 /// <c>SPDY/3.1+portforward.k8s.io</c> whose binary messages carry the SPDY bytes (the tunnel), and
 /// falls back to a plain <c>Upgrade: SPDY/3.1</c>. Towards the agent it is always the plain upgrade
-/// (<c>/portForward/NS/POD/UID</c>), its bytes relayed unchanged.
+/// (<c>/portForward/NS/POD/UID</c>), its bytes relayed unchanged. A WebSocket with channels
+/// instead (KubernetesClient's form) goes to the agent as a WebSocket, which bridges it to SPDY.
 /// </summary>
 public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections agents)
 {
@@ -27,11 +28,6 @@ public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections a
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         var spdy = !tunnel && upgrade is { IsUpgradableRequest: true }
                    && string.Equals(context.Request.Headers.Upgrade.ToString(), AgentUpgrade.Spdy, StringComparison.OrdinalIgnoreCase);
-        if (tunnel && !context.WebSockets.WebSocketRequestedProtocols.Contains(TunnelProtocol))
-        {
-            await Responses.WriteErrorAsync(context, ApiError.BadRequest($"unsupported port-forward protocol; supported: {TunnelProtocol} over WebSocket, or a SPDY/3.1 upgrade"));
-            return;
-        }
         if (!tunnel && !spdy)
         {
             await Responses.WriteErrorAsync(context, ApiError.BadRequest("Upgrade request required"));
@@ -47,6 +43,11 @@ public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections a
         var ports = context.Request.Query["ports"].ToString();
         var path = $"/portForward/{PodStreamProxy.Segment(ns)}/{PodStreamProxy.Segment(name)}/{PodStreamProxy.Segment(uid)}" +
                    (ports.Length > 0 ? "?ports=" + Uri.EscapeDataString(ports) : "");
+        if (tunnel && !context.WebSockets.WebSocketRequestedProtocols.Contains(TunnelProtocol))
+        {
+            await RelayChannelsAsync(context, new Uri(new UriBuilder(target.Agent) { Scheme = "wss" }.Uri, path));
+            return;
+        }
         // The tunnel names its stream protocol in the subprotocol; the fallback in its own header.
         var offered = tunnel ? StreamProtocol : context.Request.Headers[AgentUpgrade.ProtocolVersionHeader].ToString();
 
@@ -85,6 +86,29 @@ public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections a
             context.Response.Headers[AgentUpgrade.ProtocolVersionHeader] = answer.ProtocolVersion ?? StreamProtocol;
             await using var upgraded = await upgrade!.UpgradeAsync();
             await TunnelRelay.RunAsync(upgraded, agent, context.RequestAborted);
+        }
+    }
+
+    /// <summary>
+    /// The WebSocket channel form (KubernetesClient: no subprotocol or v4; per port a data and an
+    /// error channel): the agent speaks SPDY to the runtime, the messages are relayed as for exec.
+    /// </summary>
+    private async Task RelayChannelsAsync(HttpContext context, Uri agentUri)
+    {
+        ClientWebSocket agent;
+        try
+        {
+            agent = await agents.ConnectWebSocketAsync(agentUri, context.WebSockets.WebSocketRequestedProtocols, context.RequestAborted);
+        }
+        catch (WebSocketException e)
+        {
+            await Responses.WriteErrorAsync(context, ApiError.BadRequest($"unable to upgrade connection: {e.Message}"));
+            return;
+        }
+        using (agent)
+        {
+            using var client = await context.WebSockets.AcceptWebSocketAsync(string.IsNullOrEmpty(agent.SubProtocol) ? null : agent.SubProtocol);
+            await PodStreamProxy.RelayAsync(client, agent, context.RequestAborted);
         }
     }
 }

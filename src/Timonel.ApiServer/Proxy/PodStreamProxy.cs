@@ -114,7 +114,7 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
     }
 
     /// <summary>Messages both ways until both sides closed; a close on one side is passed to the other.</summary>
-    private static async Task RelayAsync(WebSocket client, WebSocket agent, CancellationToken ct)
+    internal static async Task RelayAsync(WebSocket client, WebSocket agent, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var up = PumpAsync(client, agent, stop);

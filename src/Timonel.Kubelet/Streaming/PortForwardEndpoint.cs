@@ -21,6 +21,11 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
 
     public async Task ServeAsync(HttpContext context, string ns, string pod, string? uid)
     {
+        if (context.WebSockets.IsWebSocketRequest)
+        {
+            await ServeWebSocketAsync(context, ns, pod, uid);
+            return;
+        }
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         if (upgrade is not { IsUpgradableRequest: true } || !string.Equals(context.Request.Headers.Upgrade.ToString(), SpdyUpgrade.Protocol, StringComparison.OrdinalIgnoreCase))
         {
@@ -76,6 +81,62 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
         finally
         {
             if (runtime is not null) await runtime.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The WebSocket form (KubernetesClient): <c>ports</c> is required, and the agent itself is the
+    /// SPDY client of the runtime (<see cref="SpdyPortForwardClient"/>, <see cref="PortForwardBridge"/>).
+    /// </summary>
+    private async Task ServeWebSocketAsync(HttpContext context, string ns, string pod, string? uid)
+    {
+        var offered = context.WebSockets.WebSocketRequestedProtocols;
+        string? protocol = offered.Count == 0 ? "" : new[] { ChannelProtocol.V4, ChannelProtocol.V4Base64 }.FirstOrDefault(offered.Contains);
+        if (protocol is null)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 400, $"unsupported port-forward protocol; supported: {ChannelProtocol.V4}, {ChannelProtocol.V4Base64} or none");
+            return;
+        }
+        var (ports, badPort) = Ports(context.Request.Query["ports"]);
+        if (badPort is not null || ports.Count == 0)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 400, badPort ?? "query parameter \"port\" is required");
+            return;
+        }
+        var sandbox = await FindSandboxAsync(ns, pod, uid, context.RequestAborted);
+        if (sandbox is null)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 404, $"pod \"{pod}\" in namespace \"{ns}\" has no running sandbox on this node");
+            return;
+        }
+        var url = await cri.PortForwardAsync(sandbox, ports, context.RequestAborted);
+        if (!url.IsSuccess)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, url.Error!.Kind == CriErrorKind.NotFound ? 404 : 500, url.Error.Message);
+            return;
+        }
+        SpdyPortForwardClient? runtime;
+        string? refused;
+        try
+        {
+            var transport = await connectRuntime(url.Value!, context.RequestAborted);
+            (runtime, refused) = await SpdyPortForwardClient.ConnectAsync(transport, url.Value!, ports, context.RequestAborted);
+            if (runtime is null) await transport.DisposeAsync();
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
+        {
+            (runtime, refused) = (null, "cannot reach the runtime's streaming server: " + e.Message);
+        }
+        if (runtime is null)
+        {
+            logger.LogWarning("port-forward to {Namespace}/{Pod}: {Error}", ns, pod, refused);
+            await KubeletEndpoints.WriteTextAsync(context, 500, refused!);
+            return;
+        }
+        await using (runtime)
+        {
+            using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol.Length == 0 ? null : protocol);
+            await PortForwardBridge.RunAsync(socket, protocol, ports, runtime, context.RequestAborted);
         }
     }
 

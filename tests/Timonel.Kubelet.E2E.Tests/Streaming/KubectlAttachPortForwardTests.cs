@@ -60,6 +60,24 @@ public sealed partial class KubectlStreamingTests
     }
 
     [Fact]
+    public async Task KubernetesClient_port_forward_carries_an_http_exchange_on_the_ports_channel()
+    {
+        var id = await node.RunPodAsync(new ApiServerNode.PodRun("client-pf-pod", ["/bin/http-serve"], ["web"], ProjectImages.Http));
+        await WaitServingAsync(id!, 80);
+        using var client = new k8s.Kubernetes(k8s.KubernetesClientConfiguration.BuildConfigFromConfigFile(node.Server.Kubeconfig));
+        using var socket = await client.WebSocketNamespacedPodPortForwardAsync("client-pf-pod", "default", [80]);
+        using var demuxer = new k8s.StreamDemuxer(socket, k8s.StreamType.PortForward);
+        demuxer.Start();
+        await using var stream = demuxer.GetStream((byte?)0, (byte?)0);
+        await stream.WriteAsync("GET / HTTP/1.0\r\nHost: pod\r\n\r\n"u8.ToArray());
+        // busybox httpd closes after one HTTP/1.0 answer: the runtime ends the data stream, and the session with it.
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.", response, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\nclient-pf-pod\n", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Kubectl_port_forward_to_a_service_reaches_a_pod_behind_it()
     {
         var id = await node.RunPodAsync(new ApiServerNode.PodRun("svc-pf-pod", ["/bin/http-serve"], ["web"], ProjectImages.Http,
