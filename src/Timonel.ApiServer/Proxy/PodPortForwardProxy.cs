@@ -63,7 +63,15 @@ public sealed class PodPortForwardProxy(PodTargets targets, KubeletConnections a
         }
         await using (agent)
         {
-            var answer = await AgentUpgrade.RequestAsync(agent, target.Agent, path, offered.Length > 0 ? offered : StreamProtocol, context.RequestAborted);
+            AgentUpgrade.Answer answer;
+            try
+            {
+                answer = await AgentUpgrade.RequestAsync(agent, target.Agent, path, offered.Length > 0 ? offered : StreamProtocol, context.RequestAborted);
+            }
+            catch (IOException e)
+            {
+                answer = new AgentUpgrade.Answer(502, null, $"error talking to the node agent: {e.Message}");
+            }
             if (answer.Status != 101)
             {
                 await Responses.WriteErrorAsync(context, PodStreamProxy.FromAgent(answer.Status, answer.Body));
