@@ -22,6 +22,26 @@ public sealed partial class KubectlStreamingTests
     }
 
     [Fact]
+    public async Task Kubectl_attach_without_stdin_follows_the_containers_output()
+    {
+        await node.RunPodAsync(new ApiServerNode.PodRun("ticker", ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick-$i; sleep 0.2; done"], ["main"]));
+        using var attach = node.Kubectl.Start(["attach", "ticker"]);
+        try
+        {
+            // Attach shows what the container writes from now on (earlier lines are only in its log).
+            var first = await attach.StandardOutput.ReadLineAsync();
+            var second = await attach.StandardOutput.ReadLineAsync();
+            Assert.Matches("^tick-[0-9]+$", first);
+            Assert.Equal($"tick-{int.Parse(first!["tick-".Length..]) + 1}", second);
+        }
+        finally
+        {
+            if (!attach.HasExited) attach.Kill();
+            await attach.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
     public async Task Kubectl_attach_with_a_terminal_runs_the_shell_interactively()
     {
         await node.RunPodAsync(new ApiServerNode.PodRun("tty-pod", ["sh"], ["main"], Stdin: true, Tty: true));
