@@ -8,7 +8,7 @@ namespace Timonel.Agent.E2E.Tests;
 /// kubectl logs and exec against a real agent in its network namespace: the API server proxies
 /// to the agent's 10250 endpoint, which reads CRI log files and runs exec through containerd.
 /// </summary>
-public sealed class LogsAndExecTests(AgentNode node) : IClassFixture<AgentNode>
+public sealed partial class LogsAndExecTests(AgentNode node) : IClassFixture<AgentNode>
 {
     private static readonly string Busybox = Timonel.Kubelet.Images.ProjectImages.Busybox;
 

@@ -5,9 +5,10 @@ namespace Timonel.Kubelet.E2E.Tests;
 /// <summary>CRI configs as a kubelet would send them for a plain pod on <see cref="ContainerdNode"/>.</summary>
 internal static class PodSpecs
 {
-    public static PodSandboxConfig Sandbox(ContainerdNode node, string name)
+    /// <param name="uid">The pod's uid (an API pod's, when the test has one); a new one by default.</param>
+    public static PodSandboxConfig Sandbox(ContainerdNode node, string name, string? uid = null)
     {
-        var uid = Guid.NewGuid().ToString();
+        uid ??= Guid.NewGuid().ToString();
         var logDirectory = Path.Combine(node.PodLogRoot, $"default_{name}_{uid}");
         Directory.CreateDirectory(logDirectory);
         return new PodSandboxConfig

@@ -5,9 +5,13 @@ namespace Timonel.Kubelet.E2E.Tests;
 /// <summary>Runs a command to completion and returns what it printed.</summary>
 internal static class Run
 {
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> CommandAsync(string file, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> CommandAsync(string file, params string[] args) =>
+        CommandWithInputAsync(null, file, args);
+
+    /// <summary>As <see cref="CommandAsync"/>, with <paramref name="stdin"/> written to the command's input and then closed.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> CommandWithInputAsync(string? stdin, string file, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null };
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -15,6 +19,11 @@ internal static class Run
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+            process.StandardInput.Close();
+        }
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout, await stderr);
     }

@@ -57,6 +57,29 @@ public sealed class KubeletConnections : IDisposable
         }
     }
 
+    /// <summary>A bare TLS connection to the agent speaking HTTP/1.1, for upgrades HttpClient does not hand over (SPDY).</summary>
+    public async Task<Stream> ConnectTlsAsync(Uri agent, CancellationToken ct)
+    {
+        var tcp = new System.Net.Sockets.TcpClient { NoDelay = true };
+        SslStream? tls = null;
+        try
+        {
+            await tcp.ConnectAsync(agent.Host.Trim('[', ']'), agent.Port, ct);
+            tls = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            var options = SslOptions();
+            options.TargetHost = agent.Host.Trim('[', ']');
+            options.ApplicationProtocols = [SslApplicationProtocol.Http11];
+            await tls.AuthenticateAsClientAsync(options, ct);
+            return tls;
+        }
+        catch
+        {
+            if (tls is not null) await tls.DisposeAsync();
+            tcp.Dispose();
+            throw;
+        }
+    }
+
     private SslClientAuthenticationOptions SslOptions() => new()
     {
         ClientCertificates = new X509CertificateCollection { _clientCertificate },

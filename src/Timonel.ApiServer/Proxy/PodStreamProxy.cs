@@ -6,9 +6,10 @@ using Timonel.ApiServer.Rest;
 namespace Timonel.ApiServer.Proxy;
 
 /// <summary>
-/// pods/log and pods/exec: the API server finds the pod's agent (<see cref="PodTargets"/>) and
+/// pods/log, exec and attach: the API server finds the pod's agent (<see cref="PodTargets"/>) and
 /// relays the agent's answer — a chunked text stream for logs (follow included), WebSocket
-/// messages both ways for exec (the client's subprotocol, v5 or v4, passed on to the agent).
+/// messages both ways for exec and attach (the client's subprotocol, v5 or v4, passed on to the
+/// agent). Port forwarding: <see cref="PodPortForwardProxy"/>.
 /// </summary>
 public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents)
 {
@@ -17,6 +18,8 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
 
     /// <summary>How long one side of a closing exec has to answer the other's close.</summary>
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
+
+    public PodPortForwardProxy PortForward { get; } = new(targets, agents);
 
     public async Task LogsAsync(HttpContext context, string ns, string name)
     {
@@ -71,7 +74,8 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
         }
     }
 
-    public async Task ExecAsync(HttpContext context, string ns, string name)
+    /// <summary>exec (a new process from <c>command</c>) or attach (the container's own stdio), over the client's WebSocket.</summary>
+    public async Task StreamAsync(HttpContext context, string ns, string name, bool attach)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -85,9 +89,10 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
             await Responses.WriteErrorAsync(context, error);
             return;
         }
-        var parameters = query["command"].Select(c => "command=" + Uri.EscapeDataString(c ?? ""))
+        var parameters = (attach ? [] : query["command"].Select(c => "command=" + Uri.EscapeDataString(c ?? "")))
             .Concat(new[] { "stdin", "stdout", "stderr", "tty" }.Where(p => query.ContainsKey(p)).Select(p => $"{p}={Uri.EscapeDataString(query[p].ToString())}"));
-        var https = new Uri(target!.Agent, $"exec/{Segment(ns)}/{Segment(name)}/{Segment(target.Container)}?{string.Join("&", parameters)}");
+        var verb = attach ? "attach" : "exec";
+        var https = new Uri(target!.Agent, $"{verb}/{Segment(ns)}/{Segment(name)}/{Segment(target.Container)}?{string.Join("&", parameters)}");
         var uri = new UriBuilder(https) { Scheme = "wss" }.Uri;
         var offered = context.WebSockets.WebSocketRequestedProtocols;
 
@@ -109,7 +114,7 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
     }
 
     /// <summary>Messages both ways until both sides closed; a close on one side is passed to the other.</summary>
-    private static async Task RelayAsync(WebSocket client, WebSocket agent, CancellationToken ct)
+    internal static async Task RelayAsync(WebSocket client, WebSocket agent, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var up = PumpAsync(client, agent, stop);
@@ -146,7 +151,7 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
         }
     }
 
-    private static ApiError FromAgent(int code, string message) => code switch
+    internal static ApiError FromAgent(int code, string message) => code switch
     {
         400 => ApiError.BadRequest(message),
         403 => ApiError.Forbidden(message),
@@ -154,5 +159,5 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
         _ => ApiError.Internal(message),
     };
 
-    private static string Segment(string value) => Uri.EscapeDataString(value);
+    internal static string Segment(string value) => Uri.EscapeDataString(value);
 }

@@ -9,7 +9,7 @@ namespace Timonel.ApiServer.Proxy;
 public sealed record PodTarget(string Namespace, string Pod, string Container, Uri Agent, JsonObject PodObject);
 
 /// <summary>
-/// Finds the agent that serves a pod's logs or exec: the pod (404 as upstream), its container
+/// Finds the agent that serves a pod's logs, exec, attach or port forwarding: the pod (404 as upstream), its container
 /// (the only one by default; else upstream's 400 listing the names), its node
 /// (<c>spec.nodeName</c>), the node's InternalIP and <c>daemonEndpoints.kubeletEndpoint.Port</c>.
 /// </summary>
@@ -17,12 +17,13 @@ public sealed class PodTargets(ApiContext api)
 {
     public const int DefaultKubeletPort = 10250;
 
-    public async Task<(PodTarget? Target, ApiError? Error)> ResolveAsync(string ns, string name, string? container, CancellationToken ct)
+    /// <param name="container">The requested container; with <paramref name="wholePod"/> (port forwarding) none is chosen and the target's is empty.</param>
+    public async Task<(PodTarget? Target, ApiError? Error)> ResolveAsync(string ns, string name, string? container, CancellationToken ct, bool wholePod = false)
     {
         var pods = api.Registry.Find("", "v1", "pods")!;
         var (pod, error) = await api.StoreFor(pods).GetAsync(ns, name, ct);
         if (error is not null) return (null, error);
-        var (chosen, containerError) = ChooseContainer(pod!, name, container);
+        var (chosen, containerError) = wholePod ? ("", null) : ChooseContainer(pod!, name, container);
         if (containerError is not null) return (null, containerError);
 
         var nodeName = pod!["spec"]?["nodeName"]?.GetValue<string>();

@@ -11,11 +11,14 @@ public sealed partial class ResourceHandler
 {
     private async Task GetAsync(HttpContext context, RequestInfo request)
     {
-        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource is "log" or "exec")
+        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource is "log" or "exec" or "attach" or "portforward")
         {
-            await (request.Subresource == "log"
-                ? podStreams.LogsAsync(context, request.Namespace!, request.Name!)
-                : podStreams.ExecAsync(context, request.Namespace!, request.Name!));
+            await (request.Subresource switch
+            {
+                "log" => podStreams.LogsAsync(context, request.Namespace!, request.Name!),
+                "portforward" => podStreams.PortForward.ServeAsync(context, request.Namespace!, request.Name!),
+                var verb => podStreams.StreamAsync(context, request.Namespace!, request.Name!, attach: verb == "attach"),
+            });
             return;
         }
         if (request.Subresource is "log" or "exec" or "attach" or "portforward" or "proxy" or "eviction" or "binding")

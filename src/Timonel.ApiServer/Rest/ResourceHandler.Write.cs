@@ -150,10 +150,16 @@ public sealed partial class ResourceHandler
             await TokenRequests.CreateAsync(context, api, request, serviceAccountTokens);
             return;
         }
-        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource == "exec")
+        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource is "exec" or "attach")
         {
             // kubectl and client-go may POST the exec upgrade (the SPDY-era verb).
-            await podStreams.ExecAsync(context, request.Namespace!, request.Name!);
+            await podStreams.StreamAsync(context, request.Namespace!, request.Name!, attach: request.Subresource == "attach");
+            return;
+        }
+        if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource == "portforward")
+        {
+            // kubectl's fallback when the WebSocket tunnel is refused: POST with Upgrade: SPDY/3.1.
+            await podStreams.PortForward.ServeAsync(context, request.Namespace!, request.Name!);
             return;
         }
         await Responses.WriteErrorAsync(context, new ApiError(503, "ServiceUnavailable", $"the {request.Subresource} subresource needs a node agent, which is not connected"));

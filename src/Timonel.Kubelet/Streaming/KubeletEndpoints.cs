@@ -7,7 +7,7 @@ using Timonel.Kubelet.Pods;
 
 namespace Timonel.Kubelet.Streaming;
 
-/// <summary>The container logs and exec handlers behind <see cref="KubeletServer"/>.</summary>
+/// <summary>The container logs, exec and attach handlers behind <see cref="KubeletServer"/>.</summary>
 internal sealed class KubeletEndpoints(
     IContainerLocator locator,
     CriClient cri,
@@ -52,14 +52,19 @@ internal sealed class KubeletEndpoints(
         return status.Value!.Status.State is ContainerState.ContainerRunning or ContainerState.ContainerCreated;
     }
 
-    public async Task ExecAsync(HttpContext context, string ns, string pod, string container)
+    /// <summary>
+    /// exec (<paramref name="attach"/> false: a new process, <c>command</c> required) or attach
+    /// (the container's own stdio): CRI Exec or Attach gives a URL on the runtime's streaming
+    /// server, whose SPDY session the client's WebSocket is bridged to.
+    /// </summary>
+    public async Task StreamAsync(HttpContext context, string ns, string pod, string container, bool attach)
     {
         var query = context.Request.Query;
         static bool Flag(string? v) => v is "true" or "1" or "";
         var streams = new ExecStreams(Flag(query["stdin"].FirstOrDefault()), Flag(query["stdout"].FirstOrDefault()),
             Flag(query["stderr"].FirstOrDefault()), Flag(query["tty"].FirstOrDefault()));
         var command = query["command"].Where(c => c is not null).Select(c => c!).ToList();
-        if (command.Count == 0)
+        if (command.Count == 0 && !attach)
         {
             await WriteTextAsync(context, 400, "you must specify at least 1 command");
             return;
@@ -69,15 +74,16 @@ internal sealed class KubeletEndpoints(
             await WriteTextAsync(context, 400, "you must specify at least 1 of stdin, stdout, stderr");
             return;
         }
+        var verb = attach ? "attach" : "exec";
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            await WriteTextAsync(context, 400, "exec needs a WebSocket upgrade (SPDY is not served)");
+            await WriteTextAsync(context, 400, $"{verb} needs a WebSocket upgrade (SPDY is not served)");
             return;
         }
         var protocol = ChannelProtocol.Negotiate(context.WebSockets.WebSocketRequestedProtocols);
         if (protocol is null)
         {
-            await WriteTextAsync(context, 400, $"unsupported exec protocol; supported: {string.Join(", ", ChannelProtocol.Supported)}");
+            await WriteTextAsync(context, 400, $"unsupported {verb} protocol; supported: {string.Join(", ", ChannelProtocol.Supported)}");
             return;
         }
         var location = locator.Find(ns, pod, container, previous: false);
@@ -86,9 +92,9 @@ internal sealed class KubeletEndpoints(
             await WriteTextAsync(context, 404, $"container \"{container}\" in pod \"{pod}\" not found");
             return;
         }
-        var request = new ExecRequest { ContainerId = location.ContainerId, Tty = streams.Tty, Stdin = streams.Stdin, Stdout = streams.Stdout, Stderr = streams.Stderr && !streams.Tty };
-        request.Cmd.AddRange(command);
-        var url = await cri.ExecAsync(request, context.RequestAborted);
+        var url = attach
+            ? await cri.AttachAsync(new AttachRequest { ContainerId = location.ContainerId, Tty = streams.Tty, Stdin = streams.Stdin, Stdout = streams.Stdout, Stderr = streams.Stderr && !streams.Tty }, context.RequestAborted)
+            : await cri.ExecAsync(ExecRequestFor(location.ContainerId, command, streams), context.RequestAborted);
         if (!url.IsSuccess)
         {
             var code = url.Error!.Kind == CriErrorKind.NotFound ? 404 : 500;
@@ -109,7 +115,7 @@ internal sealed class KubeletEndpoints(
         }
         if (runtime is null)
         {
-            logger.LogWarning("exec in {Namespace}/{Pod}/{Container}: {Error}", ns, pod, container, refused);
+            logger.LogWarning("{Verb} in {Namespace}/{Pod}/{Container}: {Error}", verb, ns, pod, container, refused);
             await WriteTextAsync(context, 500, refused!);
             return;
         }
@@ -118,6 +124,13 @@ internal sealed class KubeletEndpoints(
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext { SubProtocol = protocol });
             await ExecBridge.RunAsync(socket, protocol, runtime, context.RequestAborted);
         }
+    }
+
+    private static ExecRequest ExecRequestFor(string containerId, IEnumerable<string> command, ExecStreams streams)
+    {
+        var request = new ExecRequest { ContainerId = containerId, Tty = streams.Tty, Stdin = streams.Stdin, Stdout = streams.Stdout, Stderr = streams.Stderr && !streams.Tty };
+        request.Cmd.AddRange(command);
+        return request;
     }
 
     public static async Task WriteTextAsync(HttpContext context, int status, string text)

@@ -15,8 +15,9 @@ namespace Timonel.Kubelet.Streaming;
 
 /// <summary>
 /// The agent's HTTPS endpoint (the kubelet's port 10250), which the API server calls for
-/// pods/log and pods/exec: <c>GET /containerLogs/{ns}/{pod}/{container}</c> and
-/// <c>/exec/{ns}/{pod}/{container}?command=..</c> (WebSocket). Only the API server's kubelet
+/// pods/log, exec, attach and portforward: <c>GET /containerLogs/{ns}/{pod}/{container}</c>,
+/// <c>/exec/{ns}/{pod}/{container}?command=..</c> and <c>/attach/{ns}/{pod}/{container}</c>
+/// (WebSocket), <c>/portForward/{ns}/{pod}[/{uid}]</c> (SPDY/3.1 upgrade). Only the API server's kubelet
 /// client (or system:masters) gets in; see <see cref="KubeletAuth"/>.
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
@@ -24,6 +25,7 @@ public sealed class KubeletServer : IAsyncDisposable
     private readonly KubeletServerOptions _options;
     private readonly KubeletAuth _auth;
     private readonly KubeletEndpoints _endpoints;
+    private readonly PortForwardEndpoint _portForward;
     private WebApplication? _app;
 
     public KubeletServer(KubeletServerOptions options, IContainerLocator locator, CriClient cri, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -32,6 +34,7 @@ public sealed class KubeletServer : IAsyncDisposable
         _auth = new KubeletAuth(options.ClientCa);
         var logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<KubeletServer>();
         _endpoints = new KubeletEndpoints(locator, cri, options.ConnectRuntime, new ContainerLogReader(time ?? TimeProvider.System), logger);
+        _portForward = new PortForwardEndpoint(cri, options.ConnectRuntime, logger);
     }
 
     /// <summary>The port listened on (the chosen one when the options said 0); valid after <see cref="StartAsync"/>.</summary>
@@ -85,7 +88,13 @@ public sealed class KubeletServer : IAsyncDisposable
                 await _endpoints.LogsAsync(context, ns, pod, container);
                 break;
             case ["exec", var ns, var pod, var container] when HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method):
-                await _endpoints.ExecAsync(context, ns, pod, container);
+                await _endpoints.StreamAsync(context, ns, pod, container, attach: false);
+                break;
+            case ["attach", var ns, var pod, var container] when HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method):
+                await _endpoints.StreamAsync(context, ns, pod, container, attach: true);
+                break;
+            case ["portForward", var ns, var pod, .. var rest] when rest.Length <= 1 && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method)):
+                await _portForward.ServeAsync(context, ns, pod, rest.FirstOrDefault());
                 break;
             case ["healthz"]:
                 await KubeletEndpoints.WriteTextAsync(context, 200, "ok");

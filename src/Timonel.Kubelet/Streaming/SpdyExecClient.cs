@@ -7,7 +7,7 @@ namespace Timonel.Kubelet.Streaming;
 public sealed record ExecStreams(bool Stdin, bool Stdout, bool Stderr, bool Tty);
 
 /// <summary>
-/// A client of the runtime's streaming server (containerd's CRI exec URL) over SPDY/3.1 with the
+/// A client of the runtime's streaming server (the URL of CRI Exec or Attach) over SPDY/3.1 with the
 /// <c>v4.channel.k8s.io</c> stream protocol: one SPDY stream per standard stream, named by the
 /// <c>streamtype</c> header. Unlike WebSocket v4, SPDY can half-close stdin (a DATA frame with
 /// FIN), so a command reading stdin to its end sees EOF. The error stream carries the exit
@@ -33,15 +33,8 @@ public sealed class SpdyExecClient : IAsyncDisposable
     /// <summary>Upgrades <paramref name="transport"/> (a connection to the URL's host) and opens the streams. Error: the server's answer to the upgrade.</summary>
     public static async Task<(SpdyExecClient? Client, string? Error)> ConnectAsync(Stream transport, Uri url, ExecStreams streams, CancellationToken ct)
     {
-        var request = $"POST {url.PathAndQuery} HTTP/1.1\r\nHost: {url.Authority}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n" +
-                      $"X-Stream-Protocol-Version: {StreamProtocol}\r\nContent-Length: 0\r\n\r\n";
-        await transport.WriteAsync(Encoding.ASCII.GetBytes(request), ct);
-        await transport.FlushAsync(ct);
-        var head = await ReadResponseHeadAsync(transport, ct);
-        if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))
-        {
-            return (null, "the runtime refused the exec stream: " + head.Split("\r\n")[0]);
-        }
+        var (_, refused) = await SpdyUpgrade.RequestAsync(transport, url, StreamProtocol, ct);
+        if (refused is not null) return (null, "the runtime refused the stream: " + refused);
         var client = new SpdyExecClient(transport, streams);
         await client.OpenStreamsAsync(ct);
         return (client, null);
@@ -153,20 +146,6 @@ public sealed class SpdyExecClient : IAsyncDisposable
         {
             _writeLock.Release();
         }
-    }
-
-    /// <summary>The status line and headers, read a byte at a time so no SPDY frame byte is consumed.</summary>
-    private static async Task<string> ReadResponseHeadAsync(Stream transport, CancellationToken ct)
-    {
-        var head = new List<byte>();
-        var one = new byte[1];
-        while (head.Count < 16 * 1024)
-        {
-            if (await transport.ReadAsync(one, ct) == 0) break;
-            head.Add(one[0]);
-            if (head.Count >= 4 && head[^1] == '\n' && head[^2] == '\r' && head[^3] == '\n' && head[^4] == '\r') break;
-        }
-        return Encoding.ASCII.GetString([.. head]);
     }
 
     public async ValueTask DisposeAsync()

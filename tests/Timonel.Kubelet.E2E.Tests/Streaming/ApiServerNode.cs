@@ -56,21 +56,43 @@ public sealed class ApiServerNode : IAsyncLifetime
     /// Creates pod <paramref name="name"/> bound to the node with containers named as given;
     /// runs <paramref name="command"/> for the first one (unless null) and reports it running.
     /// </summary>
-    public async Task<string?> RunPodAsync(string name, string[]? command, params string[] containers)
+    public Task<string?> RunPodAsync(string name, string[]? command, params string[] containers) =>
+        RunPodAsync(new PodRun(name, command, containers));
+
+    /// <summary>What <see cref="RunPodAsync(PodRun)"/> creates: the first container runs <see cref="Command"/> (unless null).</summary>
+    /// <param name="Stdin">The first container keeps its stdin open for one attach (spec stdin + stdinOnce, as `kubectl run -i`).</param>
+    /// <param name="Tty">The first container gets a terminal (spec tty, as `kubectl run -t`).</param>
+    public sealed record PodRun(string Name, string[]? Command, string[] Containers, string Image = ProjectImages.Busybox,
+        bool Stdin = false, IReadOnlyDictionary<string, string>? Labels = null, bool Tty = false);
+
+    public async Task<string?> RunPodAsync(PodRun run)
     {
-        var spec = new JsonArray(containers.Select(c => (JsonNode)new JsonObject { ["name"] = c, ["image"] = ProjectImages.Busybox }).ToArray());
-        await CheckedAsync(Admin.PostAsJsonAsync("/api/v1/namespaces/default/pods", new JsonObject
+        var (name, command, containers) = (run.Name, run.Command, run.Containers);
+        var spec = new JsonArray(containers.Select((c, i) =>
+        {
+            var container = new JsonObject { ["name"] = c, ["image"] = run.Image };
+            if (i == 0 && run.Stdin) (container["stdin"], container["stdinOnce"]) = (true, true);
+            if (i == 0 && run.Tty) container["tty"] = true;
+            return (JsonNode)container;
+        }).ToArray());
+        var labels = new JsonObject((run.Labels ?? new Dictionary<string, string>()).Select(l => KeyValuePair.Create(l.Key, (JsonNode?)l.Value)));
+        using var created = await Admin.PostAsJsonAsync("/api/v1/namespaces/default/pods", new JsonObject
         {
             ["apiVersion"] = "v1",
             ["kind"] = "Pod",
-            ["metadata"] = new JsonObject { ["name"] = name },
+            ["metadata"] = new JsonObject { ["name"] = name, ["labels"] = labels },
             ["spec"] = new JsonObject { ["nodeName"] = NodeName, ["containers"] = spec },
-        }));
+        });
+        var body = await created.Content.ReadAsStringAsync();
+        if (!created.IsSuccessStatusCode) throw new InvalidOperationException($"creating pod {name}: {(int)created.StatusCode} {body}");
         if (command is null) return null;
 
-        var sandbox = PodSpecs.Sandbox(_containerd, name);
+        // The sandbox carries the API pod's identity, as the agent's would (port-forward finds it by it).
+        var uid = JsonNode.Parse(body)!["metadata"]!["uid"]!.GetValue<string>();
+        var sandbox = PodSpecs.Sandbox(_containerd, name, uid);
         var podId = (await _containerd.Cri.RunPodSandboxAsync(sandbox)).GetValueOrThrow();
-        var container = PodSpecs.Container(containers[0], ProjectImages.Busybox, command);
+        var container = PodSpecs.Container(containers[0], run.Image, command);
+        (container.Stdin, container.StdinOnce, container.Tty) = (run.Stdin, run.Stdin, run.Tty);
         var id = (await _containerd.Cri.CreateContainerAsync(podId, container, sandbox)).GetValueOrThrow();
         (await _containerd.Cri.StartContainerAsync(id)).GetValueOrThrow();
         _locator.Add("default", name, containers[0], new ContainerLocation(id, Path.Combine(sandbox.LogDirectory, container.LogPath)));
@@ -79,10 +101,11 @@ public sealed class ApiServerNode : IAsyncLifetime
             ["status"] = new JsonObject
             {
                 ["phase"] = "Running",
+                ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }),
                 ["containerStatuses"] = new JsonArray(new JsonObject
                 {
                     ["name"] = containers[0],
-                    ["image"] = ProjectImages.Busybox,
+                    ["image"] = run.Image,
                     ["imageID"] = "",
                     ["ready"] = true,
                     ["restartCount"] = 0,

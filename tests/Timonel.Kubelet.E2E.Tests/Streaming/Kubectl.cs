@@ -4,8 +4,15 @@ using Timonel.Testing;
 namespace Timonel.Kubelet.E2E.Tests.Streaming;
 
 /// <summary>The real kubectl against a test server, with its own discovery cache.</summary>
-public sealed class Kubectl(string kubeconfig, string cacheDir)
+/// <param name="environment">Extra environment, e.g. KUBECTL_PORT_FORWARD_WEBSOCKETS=false for kubectl's SPDY fallback.</param>
+public sealed class Kubectl(string kubeconfig, string cacheDir, IReadOnlyDictionary<string, string>? environment = null)
 {
+    /// <summary>The arguments every run starts with (kubeconfig, cache dir).</summary>
+    public IReadOnlyList<string> Arguments => ["--kubeconfig", kubeconfig, "--cache-dir", cacheDir];
+
+    public Kubectl With(string name, string value) =>
+        new(kubeconfig, cacheDir, new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { [name] = value });
+
     public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string? stdin, params string[] args)
     {
         using var process = Start(args, redirectStdin: true);
@@ -26,7 +33,8 @@ public sealed class Kubectl(string kubeconfig, string cacheDir)
             RedirectStandardError = true,
             RedirectStandardInput = redirectStdin,
         };
-        foreach (var arg in new[] { "--kubeconfig", kubeconfig, "--cache-dir", cacheDir }.Concat(args))
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
+        foreach (var arg in Arguments.Concat(args))
         {
             info.ArgumentList.Add(arg);
         }

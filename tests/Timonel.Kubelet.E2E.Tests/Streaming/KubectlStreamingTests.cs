@@ -4,7 +4,7 @@ using Timonel.Testing;
 namespace Timonel.Kubelet.E2E.Tests.Streaming;
 
 /// <summary>kubectl logs and exec, and exec through KubernetesClient, via the API server's proxy to the agent endpoint and containerd.</summary>
-public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<ApiServerNode>
+public sealed partial class KubectlStreamingTests(ApiServerNode node) : IClassFixture<ApiServerNode>
 {
     [Fact]
     public async Task Kubectl_logs_shows_the_containers_output_with_tail()
@@ -70,6 +70,12 @@ public sealed class KubectlStreamingTests(ApiServerNode node) : IClassFixture<Ap
         using var plainExec = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/exec?command=true&container=a&stdout=true");
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainExec.StatusCode);
         Assert.Contains("Upgrade request required", await plainExec.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var plainAttach = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/attach?container=a&stdout=true");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainAttach.StatusCode);
+        Assert.Contains("Upgrade request required", await plainAttach.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        using var plainForward = await node.Admin.GetAsync("/api/v1/namespaces/default/pods/two-containers/portforward?ports=80");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, plainForward.StatusCode);
+        Assert.Contains("Upgrade request required", await plainForward.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
         var missing = await node.Kubectl.RunAsync(null, "logs", "no-such-pod");
         Assert.NotEqual(0, missing.ExitCode);
