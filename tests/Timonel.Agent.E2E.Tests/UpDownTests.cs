@@ -51,7 +51,7 @@ public sealed class UpDownTests : IAsyncLifetime
         Assert.False(Directory.Exists("/sys/class/net/" + bridge), "the host's bridge is left");
         Assert.Empty(ProcessesMentioning(_dataDir));
         Assert.DoesNotContain(_dataDir, await File.ReadAllTextAsync("/proc/self/mountinfo"));
-        Assert.Empty(Timonel.Kubelet.Containerd.CgroupTree.Directories("/timonel/" + _node));
+        Assert.Empty(Timonel.Kubelet.Containerd.CgroupTree.Directories(Timonel.Kubelet.Agent.AgentOptions.CgroupRootFor(Path.Combine(_dataDir, "nodes", _node, "agent"), _node)));
     }
 
     private static async Task<(int ExitCode, string Output)> TimonelAsync(params string[] args)

@@ -26,7 +26,7 @@ public sealed class DownTests : IAsyncLifetime
         foreach (var node in _cluster.NodeNames)
         {
             await _cluster.PodRunningAsync("default", "on-" + node);
-            Assert.NotEmpty(CgroupTree.Directories("/timonel/" + node));
+            Assert.NotEmpty(CgroupTree.Directories(CgroupRoot(node)));
         }
         var net = _cluster.Net;
         Assert.True(Directory.Exists("/sys/class/net/" + net.Bridge));
@@ -44,7 +44,7 @@ public sealed class DownTests : IAsyncLifetime
         Assert.Equal(0, tables.ExitCode);
         Assert.DoesNotContain(net.Hash, tables.Stdout);
         Assert.DoesNotContain(_cluster.DataDir, await File.ReadAllTextAsync("/proc/self/mountinfo"));
-        Assert.All(_cluster.NodeNames, node => Assert.Empty(CgroupTree.Directories("/timonel/" + node)));
+        Assert.All(_cluster.NodeNames, node => Assert.Empty(CgroupTree.Directories(CgroupRoot(node))));
         Assert.False(File.Exists(Path.Combine(_cluster.DataDir, "cluster-net.json")));
         Assert.False(Directory.Exists(Path.Combine(_cluster.DataDir, "nodes")));
 
@@ -73,4 +73,7 @@ public sealed class DownTests : IAsyncLifetime
         }
         return found;
     }
+
+    private string CgroupRoot(string node) =>
+        Timonel.Kubelet.Agent.AgentOptions.CgroupRootFor(Path.Combine(_cluster.DataDir, "nodes", node, "agent"), node);
 }

@@ -7,7 +7,7 @@ namespace Timonel.Cluster.E2E.Tests;
 /// <summary>
 /// Ends a node of a local cluster the way a power cut would: SIGKILL to its agent (pid file
 /// DIR/nodes/NAME/agent/agent.pid) and to every process whose command line names the node's
-/// directory (containerd, the shims), then to every process in the node's pod cgroups (/timonel/NAME
+/// directory (containerd, the shims), then to every process in the node's pod cgroups (AgentOptions.CgroupRootFor
 /// in each cgroup v1 hierarchy, or the v2 tree), so that its containers die too. Nothing is removed: the node's
 /// namespace, links, mounts and files stay for `./timonel down`.
 /// </summary>
@@ -29,7 +29,7 @@ public static class NodeKiller
         // Twice: a process that forked while the first pass read the lists is caught by the second.
         for (var pass = 0; pass < 2; pass++)
         {
-            foreach (var pid in CgroupTree.Directories("/timonel/" + node)
+            foreach (var pid in CgroupTree.Directories(Timonel.Kubelet.Agent.AgentOptions.CgroupRootFor(Path.Combine(nodeDir, "agent"), node))
                 .SelectMany(top => Directory.EnumerateDirectories(top, "*", SearchOption.AllDirectories).Append(top))
                 .SelectMany(ProcsOf).Distinct().ToList())
             {

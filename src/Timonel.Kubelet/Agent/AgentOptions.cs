@@ -61,5 +61,17 @@ public sealed record AgentOptions
     public string ContainerdDir => Path.Combine(AgentDir, "containerd");
     public string PodsDir => Path.Combine(AgentDir, "pods");
     public string LogsDir => Path.Combine(AgentDir, "logs");
-    public string CgroupRoot => "/timonel/" + NodeName;
+    public string CgroupRoot => CgroupRootFor(AgentDir, NodeName);
+
+    /// <summary>
+    /// The node's cgroup tree, <c>/timonel/NAME-HASH</c> with a hash of the agent dir: two clusters
+    /// on one host whose nodes share a name (the host name, by default) never see, kill or remove
+    /// each other's pods.
+    /// </summary>
+    public static string CgroupRootFor(string agentDir, string nodeName)
+    {
+        var dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(agentDir));
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dir)));
+        return $"/timonel/{nodeName}-{hash[..8]}";
+    }
 }

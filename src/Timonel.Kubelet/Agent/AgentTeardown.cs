@@ -7,7 +7,7 @@ namespace Timonel.Kubelet.Agent;
 /// Removes everything a stopped agent left running or mounted, for `timonel down` and tests:
 /// the containerd it left running (<see cref="AgentContainerd"/>), every container (runc, shims),
 /// the mounts under the agent dir (containerd's, and pods' tmpfs volumes), the node's cgroup tree
-/// <c>/timonel/NODE</c> (and <c>/timonel</c> when empty), and the agent dir itself. Every step
+/// (<see cref="AgentOptions.CgroupRootFor"/>; and <c>/timonel</c> when empty), and the agent dir itself. Every step
 /// runs even if one before it failed; the failures are returned.
 /// </summary>
 public static class AgentTeardown
@@ -43,10 +43,11 @@ public static class AgentTeardown
         {
             await Step("remove cgroups", async () =>
             {
-                var left = await CgroupTree.RemoveAsync("/timonel/" + nodeName);
+                var root = AgentOptions.CgroupRootFor(agentDir, nodeName);
+                var left = await CgroupTree.RemoveAsync(root);
                 if (left > 0)
                 {
-                    throw new InvalidOperationException($"{left} cgroup directories of /timonel/{nodeName} remain");
+                    throw new InvalidOperationException($"{left} cgroup directories of {root} remain");
                 }
             });
         }
