@@ -164,6 +164,11 @@ public sealed partial class ResourceHandler
             await TokenRequests.CreateAsync(context, api, request, serviceAccountTokens);
             return;
         }
+        if (request.Resource.Plural == "pods" && request.Subresource == "eviction")
+        {
+            await EvictAsync(context, request);
+            return;
+        }
         if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource == "exec")
         {
             // kubectl and client-go may POST the exec upgrade (the SPDY-era verb).
