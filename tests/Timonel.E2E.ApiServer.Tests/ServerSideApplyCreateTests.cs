@@ -96,6 +96,20 @@ public sealed class ServerSideApplyCreateTests(ServerFixture f) : IClassFixture<
     }
 
     [Fact]
+    public async Task Debug_with_an_ephemeral_container_fails_cleanly_where_kubectl_panicked()
+    {
+        await f.Ok("create", "namespace", "debugns");
+        await f.Ok("run", "target", "-n", "debugns", "--image=busybox");
+
+        // No ephemeral containers here: a 404 on the subresource, whose (empty) details kubectl reads.
+        var r = await f.Kubectl.RunAsync("debug", "target", "-n", "debugns", "--image=busybox", "--", "sh");
+
+        Assert.NotEqual(0, r.ExitCode);
+        Assert.DoesNotContain("panic", r.Stderr);
+        Assert.Contains("ephemeral containers are disabled for this cluster", r.Stderr);
+    }
+
+    [Fact]
     public async Task Exec_into_a_container_the_pod_does_not_have_names_it()
     {
         await f.Ok("create", "namespace", "execns");
