@@ -8,12 +8,13 @@ namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
 {
-    /// <summary>garbage collector, namespaces, service accounts, node IPAM, node lifecycle.</summary>
+    /// <summary>garbage collector, namespaces, service accounts and the root CA, node IPAM, node lifecycle.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Lifecycle { get; } =
     [
         c => new GarbageCollector.GarbageCollector(c),
         c => new NamespaceController(c),
         c => new ServiceAccountController(c),
+        c => new RootCaPublisher(c),
         c => new NodeIpamController(c),
         c => new NodeLifecycleController(c),
         c => new TaintEvictionController(c),

@@ -16,6 +16,12 @@ public sealed record ControllerManagerOptions
     /// </summary>
     public LoadBalancer.AddressPool? LoadBalancerPool { get; init; }
 
+    /// <summary>
+    /// The cluster CA (PEM) that every namespace's `kube-root-ca.crt` ConfigMap publishes; null:
+    /// the publisher does not run.
+    /// </summary>
+    public string? RootCaPem { get; init; }
+
     /// <summary>Workers per controller.</summary>
     public int Workers { get; init; } = 4;
 

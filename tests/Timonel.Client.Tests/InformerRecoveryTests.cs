@@ -20,13 +20,14 @@ public sealed class InformerRecoveryTests
         }
         await using var factory = new SharedInformerFactory(api, TimeProvider.System, options: new() { Namespace = ns });
         var informer = factory.GetInformer<V1ConfigMap>();
-        // What a controller would believe from the events alone: name -> resourceVersion.
+        // What a controller would believe from the events alone: name -> resourceVersion, for this
+        // test's maps (the namespace also holds the controllers' kube-root-ca.crt).
         var believed = new ConcurrentDictionary<string, string>();
         var tombstones = 0;
         informer.AddEventHandler(new ResourceEventHandler<V1ConfigMap>
         {
-            Added = o => believed[o.Metadata.Name] = o.Metadata.ResourceVersion,
-            Updated = (_, o) => believed[o.Metadata.Name] = o.Metadata.ResourceVersion,
+            Added = o => { if (Ours(o)) believed[o.Metadata.Name] = o.Metadata.ResourceVersion; },
+            Updated = (_, o) => { if (Ours(o)) believed[o.Metadata.Name] = o.Metadata.ResourceVersion; },
             Deleted = (o, unknown) =>
             {
                 believed.TryRemove(o.Metadata.Name, out _);
@@ -53,9 +54,9 @@ public sealed class InformerRecoveryTests
         await Wait.UntilAsync(async () =>
         {
             truth = (await api.ListAsync<V1ConfigMap>(ns)).Require().Items
-                .Where(o => o.Metadata.Name.StartsWith("cm-", StringComparison.Ordinal) || o.Metadata.Name.StartsWith("new-", StringComparison.Ordinal))
+                .Where(Ours)
                 .ToDictionary(o => o.Metadata.Name, o => o.Metadata.ResourceVersion);
-            var cached = informer.Lister.List(ns).ToDictionary(o => o.Metadata.Name, o => o.Metadata.ResourceVersion);
+            var cached = informer.Lister.List(ns).Where(Ours).ToDictionary(o => o.Metadata.Name, o => o.Metadata.ResourceVersion);
             return Same(truth, cached) && Same(truth, believed);
         }, "the cache and the events equal the server's list");
 
@@ -64,6 +65,9 @@ public sealed class InformerRecoveryTests
         Assert.Equal("2", informer.Lister.Get(ns, "cm-5")!.Data["v"]);
         Assert.True(tombstones <= 5, $"{tombstones} tombstones for 5 deletes");
     }
+
+    private static bool Ours(V1ConfigMap o) =>
+        o.Metadata.Name.StartsWith("cm-", StringComparison.Ordinal) || o.Metadata.Name.StartsWith("new-", StringComparison.Ordinal);
 
     private static bool Same(Dictionary<string, string> a, IDictionary<string, string> b) =>
         a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);

@@ -17,6 +17,9 @@ public sealed record ApiError(int Code, string Reason, string Message)
     public IReadOnlyList<ErrorCause> Causes { get; init; } = [];
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>Write details even when there is nothing in them (see <see cref="NoSuchPath"/>).</summary>
+    public bool EmptyDetails { get; init; }
+
     public static ApiError NotFound(string qualifiedResource, string name, string group = "") =>
         new(404, "NotFound", $"{qualifiedResource} \"{name}\" not found") { Name = name, Group = group, Kind = ResourceOf(qualifiedResource) };
 
@@ -28,6 +31,13 @@ public sealed record ApiError(int Code, string Reason, string Message)
         { Name = name, Group = group, Kind = ResourceOf(qualifiedResource) };
 
     public static ApiError BadRequest(string message) => new(400, "BadRequest", message);
+
+    /// <summary>
+    /// A path the server does not serve (an unknown group, resource or subresource). Its details
+    /// are present and empty, as upstream's: kubectl tells this 404 from a missing object's by
+    /// reading details.name (`kubectl debug` dereferences details).
+    /// </summary>
+    public static ApiError NoSuchPath() => new(404, "NotFound", "the server could not find the requested resource") { EmptyDetails = true };
 
     public static ApiError MethodNotAllowed(string message) => new(405, "MethodNotAllowed", message);
 
@@ -98,7 +108,7 @@ public sealed record ApiError(int Code, string Reason, string Message)
             details["causes"] = causes;
         }
         if (RetryAfterSeconds is { } retry) details["retryAfterSeconds"] = retry;
-        if (details.Count > 0) status["details"] = details;
+        if (details.Count > 0 || EmptyDetails) status["details"] = details;
         status["code"] = Code;
         return status;
     }

@@ -11,7 +11,8 @@
 // Steps, following upstream's structured-merge-diff: (1) merge applied into live: maps merge,
 // keyed lists merge by key, set lists union, everything else is replaced; (2) every field whose
 // value this changes and that another manager owns is a conflict: fail with 409 unless Force, in
-// which case those managers lose the fields; (3) the manager's Apply entry becomes exactly the
+// which case those managers lose the fields (or unless ClientSideApplyUpgrade excuses them: the
+// first `kubectl apply --server-side` after client-side applies); (3) the manager's Apply entry becomes exactly the
 // applied field set; (4) fields the manager applied last time, no longer applies, and nobody
 // else owns are removed from the object.
 // Limits: nulls in the applied body are dropped (not "set to null"); emptied parent maps stay as
@@ -58,6 +59,7 @@ public static class ServerSideApply
         var appliedSet = FieldPaths.Of(config, request.Schema, request.Subresource);
         var (changed, _) = FieldPaths.Compare(before, merged, request.Schema, request.Subresource);
         var conflicts = new List<FieldConflict>();
+        var conflicting = new FieldSet();
         for (var i = 0; i < entries.Count; i++)
         {
             var other = entries[i];
@@ -71,9 +73,10 @@ public static class ServerSideApply
                 continue;
             }
             conflicts.AddRange(taken.Members().Select(p => new FieldConflict(other.Describe(), FieldSet.Describe(p))));
+            conflicting = conflicting.Union(taken);
             entries[i] = other with { Fields = other.Fields.Difference(taken) };
         }
-        if (conflicts.Count > 0 && !request.Force)
+        if (conflicts.Count > 0 && !request.Force && !ClientSideApplyUpgrade.Excuses(before, conflicting, request))
         {
             return new PatchFailure(PatchFailureKind.Conflict, ConflictMessage(conflicts)) { Conflicts = conflicts };
         }

@@ -85,7 +85,7 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
                 await ResourceAsync(context, g, v, s[3..]);
                 return;
         }
-        await Responses.WriteErrorAsync(context, new ApiError(404, "NotFound", "the server could not find the requested resource"));
+        await Responses.WriteErrorAsync(context, ApiError.NoSuchPath());
     }
 
     private async Task ResourceAsync(HttpContext context, string group, string version, string[] rest)
@@ -120,12 +120,12 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
     {
         if (!await openApi.WriteAsync(context, path))
         {
-            await Responses.WriteErrorAsync(context, new ApiError(404, "NotFound", "the server could not find the requested resource"));
+            await Responses.WriteErrorAsync(context, ApiError.NoSuchPath());
         }
     }
 
     private static Task WriteOrNotFound(HttpContext context, JsonObject? doc) => doc is null
-        ? Responses.WriteErrorAsync(context, new ApiError(404, "NotFound", "the server could not find the requested resource"))
+        ? Responses.WriteErrorAsync(context, ApiError.NoSuchPath())
         : Responses.WriteJsonAsync(context, 200, doc);
 
     private async Task HealthAsync(HttpContext context, string check)

@@ -7,7 +7,8 @@ namespace Timonel.ApiServer.Hosting;
 /// <summary>
 /// The objects every cluster has from its first start: the four system namespaces, and the
 /// `kubernetes` Service (the first address of the service CIDR) with the Endpoints and
-/// EndpointSlice that point at this API server, the `kube-dns` Service (the tenth address), and
+/// EndpointSlice that point at this API server (its <see cref="AdvertiseAddress"/>, set again at
+/// every start), the `kube-dns` Service (the tenth address), and
 /// the two system PriorityClasses, and the IngressClass `timonel` of the built-in ingress
 /// (the cluster's default class).
 /// </summary>
@@ -22,7 +23,7 @@ public static class Bootstrap
             await CreateIfMissingAsync(api, "", "v1", "namespaces", null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }, ct);
         }
         var options = api.Options;
-        var address = options.BindAddress.ToString() is "0.0.0.0" or "::" ? "127.0.0.1" : options.BindAddress.ToString();
+        var address = AdvertiseAddress(options);
         var labels = new JsonObject { ["component"] = "apiserver", ["provider"] = "kubernetes" };
         await CreateIfMissingAsync(api, "", "v1", "services", "default", new JsonObject
         {
@@ -35,7 +36,7 @@ public static class Bootstrap
                 ["type"] = "ClusterIP",
             },
         }, ct);
-        await CreateIfMissingAsync(api, "", "v1", "endpoints", "default", new JsonObject
+        await CreateOrReconcileAsync(api, "", "v1", "endpoints", "default", ["subsets"], new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = new JsonObject { ["endpointslice.kubernetes.io/skip-mirror"] = "true" } },
             ["subsets"] = new JsonArray(new JsonObject
@@ -44,7 +45,7 @@ public static class Bootstrap
                 ["ports"] = new JsonArray(new JsonObject { ["name"] = "https", ["port"] = options.Port, ["protocol"] = "TCP" }),
             }),
         }, ct);
-        await CreateIfMissingAsync(api, "discovery.k8s.io", "v1", "endpointslices", "default", new JsonObject
+        await CreateOrReconcileAsync(api, "discovery.k8s.io", "v1", "endpointslices", "default", ["endpoints", "ports"], new JsonObject
         {
             ["metadata"] = new JsonObject { ["name"] = "kubernetes", ["labels"] = new JsonObject { ["kubernetes.io/service-name"] = "kubernetes" } },
             ["addressType"] = "IPv4",
@@ -102,6 +103,52 @@ public static class Bootstrap
                 ["type"] = "ClusterIP",
             },
         };
+    }
+
+    /// <summary>
+    /// The address pods reach this server at, behind the `kubernetes` Service: the first IPv4 listen
+    /// address that is neither loopback nor a wildcard (a node's 127.0.0.1 is the node itself), else
+    /// 127.0.0.1, which serves only clients on this host.
+    /// </summary>
+    public static string AdvertiseAddress(ApiServerOptions options) =>
+        options.ExtraBindAddresses.Prepend(options.BindAddress)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                && !System.Net.IPAddress.IsLoopback(a) && !a.Equals(System.Net.IPAddress.Any))
+            ?.ToString() ?? "127.0.0.1";
+
+    /// <summary>
+    /// As <see cref="CreateIfMissingAsync"/>, and an existing object gets the given top-level fields
+    /// of <paramref name="obj"/> back: the server's address and port may change between starts.
+    /// </summary>
+    private static async Task CreateOrReconcileAsync(ApiContext api, string group, string version, string plural, string? ns,
+        string[] fields, JsonObject obj, CancellationToken ct)
+    {
+        var store = api.StoreFor(api.Registry.Find(group, version, plural)!);
+        var name = ObjectMeta.Name(obj)!;
+        var (existing, _) = await store.GetAsync(ns, name, ct);
+        if (existing is null)
+        {
+            await CreateIfMissingAsync(api, group, version, plural, ns, obj, ct);
+            return;
+        }
+        if (fields.All(f => JsonNode.DeepEquals(existing[f], obj[f])))
+        {
+            return;
+        }
+        var outcome = await store.GuaranteedUpdateAsync(ns, name, current =>
+        {
+            // A copy: the store compares the result with the current object to skip no-op writes.
+            var updated = (JsonObject)current.DeepClone();
+            foreach (var field in fields)
+            {
+                updated[field] = obj[field]?.DeepClone();
+            }
+            return (updated, null);
+        }, ct);
+        if (outcome.Error is not null)
+        {
+            throw new InvalidOperationException($"bootstrap object {plural}/{name} could not be updated: {outcome.Error.Message}");
+        }
     }
 
     /// <summary>Creates an object through the same preparation and admission as a client's create, if absent.</summary>

@@ -77,13 +77,14 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
     /// <summary>exec (a new process from <c>command</c>) or attach (the container's own stdio), over the client's WebSocket.</summary>
     public async Task StreamAsync(HttpContext context, string ns, string name, bool attach)
     {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            await Responses.WriteErrorAsync(context, ApiError.BadRequest("Upgrade request required"));
-            return;
-        }
+        // The pod and container are checked before the upgrade, as upstream does: kubectl retries a
+        // refused WebSocket as SPDY, and that second answer is the one it shows.
         var query = context.Request.Query;
         var (target, error) = await targets.ResolveAsync(ns, name, query["container"].FirstOrDefault(), context.RequestAborted);
+        if (error is null && !context.WebSockets.IsWebSocketRequest)
+        {
+            error = ApiError.BadRequest("Upgrade request required");
+        }
         if (error is not null)
         {
             await Responses.WriteErrorAsync(context, error);

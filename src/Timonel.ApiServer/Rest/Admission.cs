@@ -8,7 +8,8 @@ namespace Timonel.ApiServer.Rest;
 
 /// <summary>
 /// What the server adds or reserves when objects are created: a pod's priority from its
-/// PriorityClass (<see cref="PriorityAdmission"/>), an Ingress's default class
+/// PriorityClass (<see cref="PriorityAdmission"/>), its service account and token volume
+/// (<see cref="ServiceAccountAdmission"/>), an Ingress's default class
 /// (<see cref="IngressClassAdmission"/>), ClusterIPs from the service CIDR and
 /// NodePorts from their range. A reservation is a key in the store (<c>/registry/ranges/...</c>)
 /// created only if absent, so two Services can never hold the same address, and it is released
@@ -23,7 +24,8 @@ public static class Admission
     {
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
         {
-            return await PriorityAdmission.AdmitPodAsync(api, obj, ct);
+            return await PriorityAdmission.AdmitPodAsync(api, obj, ct)
+                ?? await ServiceAccountAdmission.AdmitPodAsync(api, obj, ct);
         }
         if (resource.Kind == "Ingress" && resource.Group == "networking.k8s.io")
         {

@@ -26,6 +26,50 @@ public sealed partial class ResourceHandler
     }
 
     /// <summary>
+    /// pods/eviction: the pod's disruption budget (<see cref="Eviction"/>) allowing, a delete with
+    /// the Eviction's deleteOptions; answered 201 with a success Status, as upstream.
+    /// </summary>
+    private async Task EvictAsync(HttpContext context, RequestInfo request)
+    {
+        var ct = context.RequestAborted;
+        var (body, error) = await RequestBody.ReadObjectAsync(context.Request, ct);
+        await Eviction.Serial.WaitAsync(ct);
+        try
+        {
+            error ??= await EvictLockedAsync(context, request, body);
+        }
+        finally
+        {
+            Eviction.Serial.Release();
+        }
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return;
+        }
+        await Responses.WriteJsonAsync(context, 201, new JsonObject { ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success" });
+    }
+
+    private async Task<ApiError?> EvictLockedAsync(HttpContext context, RequestInfo request, JsonObject? body)
+    {
+        var ct = context.RequestAborted;
+        var (pod, error) = await api.StoreFor(request.Resource).GetAsync(request.Namespace, request.Name!, ct);
+        error ??= await Eviction.CheckBudgetAsync(api, pod!, ct);
+        var deleteOptions = body?["deleteOptions"] as JsonObject;
+        var options = new DeleteOptions(
+            deleteOptions?["propagationPolicy"]?.GetValue<string>(),
+            deleteOptions?["gracePeriodSeconds"] is JsonValue g && g.TryGetValue<long>(out var grace) ? grace : null,
+            deleteOptions?["preconditions"]?["uid"]?.GetValue<string>(),
+            deleteOptions?["preconditions"]?["resourceVersion"]?.GetValue<string>());
+        if (error is null)
+        {
+            var dryRun = IsDryRun(context) || deleteOptions?["dryRun"] is JsonArray { Count: > 0 };
+            (_, error) = await DeleteOneAsync(request, request.Namespace, request.Name!, options, dryRun, ct);
+        }
+        return error;
+    }
+
+    /// <summary>
     /// Deletes one object as upstream does: objects with finalizers (and foreground or orphan
     /// deletion, which add one) and bound pods with a grace period are only marked with a
     /// deletionTimestamp; the rest are removed at once.

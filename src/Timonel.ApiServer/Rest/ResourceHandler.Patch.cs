@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.Api.Errors;
 using Timonel.ApiServer.Routing;
+using Timonel.ApiServer.Storage;
 
 namespace Timonel.ApiServer.Rest;
 
@@ -35,6 +36,10 @@ public sealed partial class ResourceHandler
             await UpdateScaleAsync(context, request, scale => PatchApplier.Apply(media, scale, patch!, null, manager, force, api.Time.GetUtcNow(), null));
             return;
         }
+        if (media == PatchTypes.Apply && request.Subresource is null && await TryCreateFromApplyAsync(context, request, patch!, manager))
+        {
+            return;
+        }
         var warningsAdded = false;
         await WriteUpdateAsync(context, request, current =>
         {
@@ -49,8 +54,45 @@ public sealed partial class ResourceHandler
                 }
             }
             return (patched, patchError);
-        }, media == PatchTypes.Apply ? () => PatchApplier.CreateFromApply(patch!, request.Resource, manager, api.Time.GetUtcNow()) : null,
-        trackFields: media != PatchTypes.Apply);
+        }, trackFields: media != PatchTypes.Apply);
+    }
+
+    /// <summary>
+    /// Server-side apply of a name that does not exist creates it, through the same pipeline as a
+    /// POST (admission included: a Service applied by helm gets its ClusterIP) and with dry runs
+    /// stored nowhere. False when the object exists, also when it appeared meanwhile: the caller
+    /// then applies to it.
+    /// </summary>
+    private async Task<bool> TryCreateFromApplyAsync(HttpContext context, RequestInfo request, JsonNode patch, string manager)
+    {
+        var ct = context.RequestAborted;
+        var (_, getError) = await api.StoreFor(request.Resource).GetAsync(request.Namespace, request.Name!, ct);
+        if (getError is not { Code: 404 })
+        {
+            return false;
+        }
+        var (obj, error) = PatchApplier.CreateFromApply(patch, request.Resource, manager, api.Time.GetUtcNow());
+        if (error is null && ObjectMeta.Name(obj!) != request.Name)
+        {
+            error = ApiError.BadRequest($"the name of the object ({ObjectMeta.Name(obj!)}) does not match the name on the URL ({request.Name})");
+        }
+        error ??= FieldValidation.Check(context, obj!, request.Resource);
+        JsonObject? created = null;
+        if (error is null)
+        {
+            (created, error) = await CreateObjectAsync(context, request, obj!, trackFields: false, ct);
+        }
+        if (error is { Reason: "AlreadyExists" })
+        {
+            return false;
+        }
+        if (error is not null)
+        {
+            await Responses.WriteErrorAsync(context, error);
+            return true;
+        }
+        await WriteObjectAsync(context, 201, created!, request);
+        return true;
     }
 
     private static (JsonNode? Patch, ApiError? Error) ParseApplyBody(byte[] bytes)

@@ -23,31 +23,54 @@ public sealed partial class ResourceHandler
             return;
         }
         error = await FieldValidation.CheckAsync(context, obj!, request.Resource);
-        error ??= ObjectPreparation.PrepareForCreate(obj!, request.Resource, request.Namespace, api.Time.GetUtcNow());
-        if (request.Resource.Namespaced)
+        JsonObject? created = null;
+        if (error is null)
         {
-            error ??= await CheckNamespaceAcceptsCreatesAsync(ObjectMeta.Namespace(obj!), ct);
+            (created, error) = await CreateObjectAsync(context, request, obj!, trackFields: true, ct);
         }
-        error ??= await Admission.AdmitCreateAsync(api, obj!, request.Resource, IsDryRun(context), ct);
         if (error is not null)
         {
             await Responses.WriteErrorAsync(context, error);
             return;
         }
-        obj = PatchApplier.TrackUpdate(null, obj!, request.Resource, PatchApplier.ManagerOf(context.Request), api.Time.GetUtcNow(), null);
-        if (IsDryRun(context))
+        await WriteObjectAsync(context, 201, created!, request);
+    }
+
+    /// <summary>
+    /// The create pipeline every new object goes through, whether it came by POST or by a
+    /// server-side apply of a missing name: preparation, the namespace check, admission (ClusterIPs,
+    /// NodePorts, priorities, ingress classes), then the store, unless the request is a dry run.
+    /// </summary>
+    /// <param name="trackFields">False when the object already carries its managedFields (apply).</param>
+    private async Task<(JsonObject? Created, ApiError? Error)> CreateObjectAsync(HttpContext context, RequestInfo request,
+        JsonObject obj, bool trackFields, CancellationToken ct)
+    {
+        var dryRun = IsDryRun(context);
+        var error = ObjectPreparation.PrepareForCreate(obj, request.Resource, request.Namespace, api.Time.GetUtcNow());
+        if (request.Resource.Namespaced)
         {
-            await WriteObjectAsync(context, 201, obj, request);
-            return;
+            error ??= await CheckNamespaceAcceptsCreatesAsync(ObjectMeta.Namespace(obj), ct);
         }
-        var (created, createError) = await api.StoreFor(request.Resource).CreateAsync(obj!, ct);
+        error ??= await Admission.AdmitCreateAsync(api, obj, request.Resource, dryRun, ct);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+        if (trackFields)
+        {
+            obj = PatchApplier.TrackUpdate(null, obj, request.Resource, PatchApplier.ManagerOf(context.Request), api.Time.GetUtcNow(), null);
+        }
+        if (dryRun)
+        {
+            return (obj, null);
+        }
+        var (created, createError) = await api.StoreFor(request.Resource).CreateAsync(obj, ct);
         if (createError is not null)
         {
-            await Admission.ReleaseAsync(api, obj!, request.Resource, ct);
-            await Responses.WriteErrorAsync(context, createError);
-            return;
+            await Admission.ReleaseAsync(api, obj, request.Resource, ct);
+            return (null, createError);
         }
-        await WriteObjectAsync(context, 201, created!, request);
+        return (created, null);
     }
 
     private async Task UpdateAsync(HttpContext context, RequestInfo request)
@@ -77,8 +100,7 @@ public sealed partial class ResourceHandler
     /// server-owned fields over, validate, write with optimistic concurrency.
     /// </summary>
     private async Task WriteUpdateAsync(HttpContext context, RequestInfo request,
-        Func<JsonObject, (JsonObject? Updated, ApiError? Error)> compute,
-        Func<(JsonObject? Created, ApiError? Error)>? createIfMissing = null, bool trackFields = true)
+        Func<JsonObject, (JsonObject? Updated, ApiError? Error)> compute, bool trackFields = true)
     {
         var manager = PatchApplier.ManagerOf(context.Request);
         var store = api.StoreFor(request.Resource);
@@ -110,21 +132,13 @@ public sealed partial class ResourceHandler
                 return (current, null);
             }
             return (updated, null);
-        }, context.RequestAborted, createIfMissing is null ? null : () =>
-        {
-            var (created, createError) = createIfMissing();
-            if (createError is not null)
-            {
-                return (null, createError);
-            }
-            return (created, ObjectPreparation.PrepareForCreate(created!, request.Resource, request.Namespace, api.Time.GetUtcNow()));
-        });
+        }, context.RequestAborted);
         if (outcome.Error is not null)
         {
             await Responses.WriteErrorAsync(context, outcome.Error);
             return;
         }
-        await WriteObjectAsync(context, outcome.Created ? 201 : 200, dryResult ?? outcome.Object!, request);
+        await WriteObjectAsync(context, 200, dryResult ?? outcome.Object!, request);
     }
 
     /// <summary>
@@ -148,6 +162,11 @@ public sealed partial class ResourceHandler
         if (serviceAccountTokens is not null && request.Resource.Plural == "serviceaccounts" && request.Subresource == "token")
         {
             await TokenRequests.CreateAsync(context, api, request, serviceAccountTokens);
+            return;
+        }
+        if (request.Resource.Plural == "pods" && request.Subresource == "eviction")
+        {
+            await EvictAsync(context, request);
             return;
         }
         if (podStreams is not null && request.Resource.Plural == "pods" && request.Subresource is "exec" or "attach")

@@ -35,21 +35,21 @@ public static class PathParser
         var resource = registry.Find(group, version, rest[0]);
         if (resource is null)
         {
-            return (null, new ApiError(404, "NotFound", $"the server could not find the requested resource"));
+            return (null, ApiError.NoSuchPath());
         }
         var name = rest.Length > 1 ? rest[1] : null;
         var sub = rest.Length > 2 ? rest[2] : null;
         if (rest.Length > 3 && sub != "proxy")
         {
-            return (null, new ApiError(404, "NotFound", "the server could not find the requested resource"));
+            return (null, ApiError.NoSuchPath());
         }
         if (sub is not null && !resource.Subresources.Contains(sub))
         {
-            return (null, new ApiError(404, "NotFound", "the server could not find the requested resource"));
+            return (null, ApiError.NoSuchPath());
         }
         if (!resource.Namespaced && ns is not null)
         {
-            return (null, new ApiError(404, "NotFound", "the server could not find the requested resource"));
+            return (null, ApiError.NoSuchPath());
         }
         var isWatch = watchPrefix || IsTrue(query["watch"]);
         Verb? verb = method switch

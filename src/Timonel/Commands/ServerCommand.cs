@@ -113,7 +113,7 @@ internal static class ServerCommand
         if (!disableControllers)
         {
             var api = InternalConnection(host, options, "system:kube-controller-manager");
-            var settings = new ControllerManagerOptions { ClusterCidr = options.ClusterCidr.ToString(), NodeMonitorGracePeriod = nodeGrace, LoadBalancerPool = lbPool };
+            var settings = new ControllerManagerOptions { ClusterCidr = options.ClusterCidr.ToString(), NodeMonitorGracePeriod = nodeGrace, LoadBalancerPool = lbPool, RootCaPem = host.Credentials.Certificates.CaPem };
             components.Add(Leadership.RunAsync(elect, "kube-controller-manager", api, ct => RunControllersAsync(api, settings, loggerFactory, ct), loggerFactory, shutdown.Token));
         }
         if (!disableScheduler)
