@@ -213,6 +213,8 @@ public sealed class PodWorkerRealPartsTests(RealPartsWorkerNode fixture) : IClas
         app.VolumeMounts = [new V1VolumeMount { Name = "tok", MountPath = "/var/run/secrets/tokens" }];
         var spec = Pod("pw-token", app);
         spec.Spec.ServiceAccountName = "pw-robot";
+        // This server runs no controllers, so no kube-root-ca.crt for the automatic API volume: only the explicit one.
+        spec.Spec.AutomountServiceAccountToken = false;
         spec.Spec.Volumes = [new V1Volume { Name = "tok", Projected = new V1ProjectedVolumeSource { Sources =
             [new V1VolumeProjection { ServiceAccountToken = new V1ServiceAccountTokenProjection { Path = "token", ExpirationSeconds = 3600 } }] } }];
         var pod = await CreateAsync(spec);
