@@ -44,23 +44,16 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
             await KubeletEndpoints.WriteTextAsync(context, 400, badPort);
             return;
         }
-        var sandbox = await FindSandboxAsync(ns, pod, uid, context.RequestAborted);
-        if (sandbox is null)
+        var url = await RuntimeUrlAsync(context, ns, pod, uid, ports);
+        if (url is null)
         {
-            await KubeletEndpoints.WriteTextAsync(context, 404, $"pod \"{pod}\" in namespace \"{ns}\" has no running sandbox on this node");
-            return;
-        }
-        var url = await cri.PortForwardAsync(sandbox, ports, context.RequestAborted);
-        if (!url.IsSuccess)
-        {
-            await KubeletEndpoints.WriteTextAsync(context, url.Error!.Kind == CriErrorKind.NotFound ? 404 : 500, url.Error.Message);
             return;
         }
         Stream? runtime = null;
         try
         {
-            runtime = await connectRuntime(url.Value!, context.RequestAborted);
-            var (head, refused) = await SpdyUpgrade.RequestAsync(runtime, url.Value!, StreamProtocol, context.RequestAborted);
+            runtime = await connectRuntime(url, context.RequestAborted);
+            var (head, refused) = await SpdyUpgrade.RequestAsync(runtime, url, StreamProtocol, context.RequestAborted);
             if (refused is not null)
             {
                 logger.LogWarning("port-forward to {Namespace}/{Pod}: the runtime refused: {Error}", ns, pod, refused);
@@ -103,24 +96,17 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
             await KubeletEndpoints.WriteTextAsync(context, 400, badPort ?? "query parameter \"port\" is required");
             return;
         }
-        var sandbox = await FindSandboxAsync(ns, pod, uid, context.RequestAborted);
-        if (sandbox is null)
+        var url = await RuntimeUrlAsync(context, ns, pod, uid, ports);
+        if (url is null)
         {
-            await KubeletEndpoints.WriteTextAsync(context, 404, $"pod \"{pod}\" in namespace \"{ns}\" has no running sandbox on this node");
-            return;
-        }
-        var url = await cri.PortForwardAsync(sandbox, ports, context.RequestAborted);
-        if (!url.IsSuccess)
-        {
-            await KubeletEndpoints.WriteTextAsync(context, url.Error!.Kind == CriErrorKind.NotFound ? 404 : 500, url.Error.Message);
             return;
         }
         SpdyPortForwardClient? runtime;
         string? refused;
         try
         {
-            var transport = await connectRuntime(url.Value!, context.RequestAborted);
-            (runtime, refused) = await SpdyPortForwardClient.ConnectAsync(transport, url.Value!, ports, context.RequestAborted);
+            var transport = await connectRuntime(url, context.RequestAborted);
+            (runtime, refused) = await SpdyPortForwardClient.ConnectAsync(transport, url, ports, context.RequestAborted);
             if (runtime is null) await transport.DisposeAsync();
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException)
@@ -141,6 +127,24 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
     }
 
     /// <summary>The pod's ready sandbox (the newest if several), by the metadata the pod worker gave it.</summary>
+    /// <summary>The runtime's port-forward URL for the pod's running sandbox, or null once the error is written.</summary>
+    private async Task<Uri?> RuntimeUrlAsync(HttpContext context, string ns, string pod, string? uid, List<int> ports)
+    {
+        var sandbox = await FindSandboxAsync(ns, pod, uid, context.RequestAborted);
+        if (sandbox is null)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, 404, $"pod \"{pod}\" in namespace \"{ns}\" has no running sandbox on this node");
+            return null;
+        }
+        var url = await cri.PortForwardAsync(sandbox, ports, context.RequestAborted);
+        if (!url.IsSuccess)
+        {
+            await KubeletEndpoints.WriteTextAsync(context, url.Error!.Kind == CriErrorKind.NotFound ? 404 : 500, url.Error.Message);
+            return null;
+        }
+        return url.Value;
+    }
+
     private async Task<string?> FindSandboxAsync(string ns, string pod, string? uid, CancellationToken ct)
     {
         var sandboxes = await cri.ListPodSandboxAsync(new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxReady } }, ct);
