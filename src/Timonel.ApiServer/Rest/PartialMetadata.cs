@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Timonel.ApiServer.Storage;
@@ -28,17 +27,11 @@ internal static class PartialMetadata
         ["metadata"] = obj["metadata"]?.DeepClone() ?? new JsonObject(),
     };
 
-    public static JsonObject ListOf(ListPage page)
+    public static JsonObject ListOf(ListPage page) => new()
     {
-        var meta = new JsonObject { ["resourceVersion"] = page.Revision.ToString(CultureInfo.InvariantCulture) };
-        if (page.Continue is not null) meta["continue"] = page.Continue;
-        if (page.RemainingItemCount is { } remaining) meta["remainingItemCount"] = remaining;
-        return new JsonObject
-        {
-            ["kind"] = ListKind,
-            ["apiVersion"] = ApiVersion,
-            ["metadata"] = meta,
-            ["items"] = new JsonArray([.. page.Items.Select(i => (JsonNode)Of(i))]),
-        };
-    }
+        ["kind"] = ListKind,
+        ["apiVersion"] = ApiVersion,
+        ["metadata"] = Responses.ListMetadata(page.Revision, page.Continue, page.RemainingItemCount),
+        ["items"] = new JsonArray([.. page.Items.Select(i => (JsonNode)Of(i))]),
+    };
 }

@@ -100,7 +100,8 @@ public static class Responses
         output.Write(",\"items\":["u8);
     }
 
-    private static JsonObject ListMetadata(long revision, string? cont, long? remaining)
+    /// <summary>A list's metadata: its resourceVersion, and continue and remainingItemCount when paged.</summary>
+    internal static JsonObject ListMetadata(long revision, string? cont, long? remaining)
     {
         var meta = new JsonObject { ["resourceVersion"] = revision.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (cont is not null) meta["continue"] = cont;

@@ -17,7 +17,7 @@ public static class StoredJson
     public static void WriteWithResourceVersion(IBufferWriter<byte> output, ReadOnlySpan<byte> json, long revision)
     {
         Span<byte> rv = stackalloc byte[64];
-        var rvLength = Encoding.ASCII.GetBytes($"\"resourceVersion\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"", rv);
+        var rvLength = ResourceVersionField(revision, rv);
         var insertAt = MetadataStart(json, out var metadataEmpty);
         if (insertAt < 0)
         {
@@ -42,7 +42,7 @@ public static class StoredJson
     {
         output.Write("{\"kind\":\"PartialObjectMetadata\",\"apiVersion\":\"meta.k8s.io/v1\",\"metadata\":{"u8);
         Span<byte> rv = stackalloc byte[64];
-        var rvLength = Encoding.ASCII.GetBytes($"\"resourceVersion\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"", rv);
+        var rvLength = ResourceVersionField(revision, rv);
         output.Write(rv[..rvLength]);
         var start = MetadataStart(json, out var empty);
         if (start >= 0 && !empty)
@@ -58,6 +58,10 @@ public static class StoredJson
         }
         output.Write("}}"u8);
     }
+
+    /// <summary>Writes <c>"resourceVersion":"N"</c> into <paramref name="field"/> (64 bytes hold any revision); returns its length.</summary>
+    private static int ResourceVersionField(long revision, Span<byte> field) =>
+        Encoding.ASCII.GetBytes($"\"resourceVersion\":\"{revision.ToString(CultureInfo.InvariantCulture)}\"", field);
 
     /// <summary>The index of the '{' that opens the top-level metadata object, or -1.</summary>
     private static int MetadataStart(ReadOnlySpan<byte> json, out bool empty)
