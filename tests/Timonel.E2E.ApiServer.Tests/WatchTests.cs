@@ -64,6 +64,38 @@ public sealed class WatchTests(ServerFixture f) : IClassFixture<ServerFixture>
     }
 
     [Fact]
+    public async Task A_watch_from_before_the_cache_window_gets_history_then_live_events_each_once_in_order()
+    {
+        await f.Ok("create", "namespace", "oldrv");
+        using var client = f.Server.AdminClient();
+        async Task CreateAsync(string name)
+        {
+            using var created = await client.PostAsync("/api/v1/namespaces/oldrv/configmaps",
+                new StringContent($"{{\"metadata\":{{\"name\":\"{name}\"}}}}", Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        }
+        await CreateAsync("a0");
+        await CreateAsync("a1");
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // Revision 1 is older than anything the watch cache holds: the start comes from the store's history.
+        using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get,
+            "/api/v1/namespaces/oldrv/configmaps?watch=true&resourceVersion=1&allowWatchBookmarks=true"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        await CreateAsync("b0");
+        await CreateAsync("b1");
+        var names = new List<string>();
+        while (names.Count < 4)
+        {
+            var line = await reader.ReadLineAsync(cts.Token) ?? throw new InvalidOperationException("watch ended early");
+            using var ev = JsonDocument.Parse(line);
+            if (ev.RootElement.GetProperty("type").GetString() == "BOOKMARK") continue;
+            var name = ev.RootElement.GetProperty("object").GetProperty("metadata").GetProperty("name").GetString()!;
+            if (name != "kube-root-ca.crt") names.Add(name);
+        }
+        Assert.Equal(["a0", "a1", "b0", "b1"], names);
+    }
+
+    [Fact]
     public async Task Watch_ends_cleanly_at_timeout_seconds()
     {
         using var client = f.Server.AdminClient();

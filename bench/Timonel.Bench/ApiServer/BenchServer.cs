@@ -77,6 +77,7 @@ internal sealed class BenchServer : IAsyncDisposable
         {
             SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true },
         }) { Timeout = TimeSpan.FromSeconds(5) };
+        ForwardServerEnvironment(info);
         var clock = Stopwatch.StartNew();
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start timonel server");
         _process.OutputDataReceived += (_, _) => { };
@@ -105,6 +106,22 @@ internal sealed class BenchServer : IAsyncDisposable
             await Task.Delay(5);
         }
         throw new TimeoutException("timonel server not ready after 60 s");
+    }
+
+    /// <summary>
+    /// Runtime settings for the server alone: SERVER_DOTNET_X=V in the bench's environment becomes
+    /// DOTNET_X=V in the server's (the bench and its probes keep their own settings).
+    /// </summary>
+    private static void ForwardServerEnvironment(ProcessStartInfo info)
+    {
+        foreach (var entry in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>())
+        {
+            var name = (string)entry.Key;
+            if (name.StartsWith("SERVER_DOTNET_", StringComparison.Ordinal))
+            {
+                info.Environment[name["SERVER_".Length..]] = (string?)entry.Value;
+            }
+        }
     }
 
     /// <summary>A client that trusts the cluster CA and sends the admin token.</summary>

@@ -19,6 +19,13 @@ public static class RequestBody
 
     public static async Task<byte[]> ReadBytesAsync(HttpRequest request, CancellationToken ct)
     {
+        if (request.ContentLength is long length and > 0 and <= MaxBodyBytes)
+        {
+            // The usual case (kubectl and client libraries send a length): one exact-size array.
+            var body = new byte[length];
+            await request.Body.ReadExactlyAsync(body, ct);
+            return body;
+        }
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, ct);
         return buffer.ToArray();

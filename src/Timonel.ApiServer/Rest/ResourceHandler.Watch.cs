@@ -85,10 +85,17 @@ public sealed partial class ResourceHandler
                 await writer.WriteBookmarkAsync(startAfter, initialEventsEnd: true, ct);
             }
             await writer.FlushAsync(ct);
-            using var subscription = await cache.SubscribeAsync(prefix, startAfter, ct);
-            var events = subscription is not null
-                ? FromCache(subscription, ct)
-                : FromStore(store.Backend, prefix, startAfter, bookmarks, ct);
+            var subscription = await cache.SubscribeAsync(prefix, startAfter, ct);
+            long? historyUntil = null;
+            if (subscription is null)
+            {
+                (subscription, var until) = await cache.SubscribeFromWindowStartAsync(prefix, ct);
+                historyUntil = until;
+            }
+            using var subscribed = subscription;
+            var events = historyUntil is long last
+                ? FromStoreThenCache(store.Backend, prefix, startAfter, last, subscription, ct)
+                : FromCache(subscription, ct);
             await foreach (var (ev, progress) in events)
             {
                 if (ev is null)
@@ -128,6 +135,33 @@ public sealed partial class ResourceHandler
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var item in subscription.Reader.ReadAllAsync(ct))
+        {
+            yield return item;
+        }
+    }
+
+    /// <summary>
+    /// A watch from before the cache's window: the store's history up to <paramref name="historyUntil"/>,
+    /// then the cache. The store part ends at the first event or progress notice past that revision,
+    /// so a watch that starts a little too old (an informer that listed while the cache was filling)
+    /// does not stay on a store watch of its own, parsing every write, until it times out.
+    /// </summary>
+    private static async IAsyncEnumerable<(CachedEvent? Event, long Progress)> FromStoreThenCache(IKeyValueStore backend, string prefix,
+        long startAfter, long historyUntil, WatchCache.Subscription subscription,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        if (startAfter < historyUntil)
+        {
+            await foreach (var item in FromStore(backend, prefix, startAfter, progress: true, ct))
+            {
+                if (item.Event is { } ev ? ev.Revision > historyUntil : item.Progress >= historyUntil)
+                {
+                    break;
+                }
+                yield return item;
+            }
+        }
+        await foreach (var item in FromCache(subscription, ct))
         {
             yield return item;
         }

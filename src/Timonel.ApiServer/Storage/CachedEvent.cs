@@ -49,28 +49,43 @@ public sealed class CachedEvent
     /// </summary>
     public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false, bool longLived = false)
     {
-        var buffer = new ArrayBufferWriter<byte>(obj.Stored.Length + 64);
-        buffer.Write("{\"type\":\""u8);
-        buffer.Write(System.Text.Encoding.ASCII.GetBytes(type));
-        buffer.Write("\",\"object\":"u8);
-        if (metadataOnly) obj.WriteMetadataTo(buffer);
-        else obj.WriteTo(buffer);
-        buffer.Write("}\n"u8);
-        return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
+        var scratch = JsonBytes.Scratch.Take();
+        try
+        {
+            var buffer = scratch.Buffer;
+            buffer.Write("{\"type\":\""u8);
+            System.Text.Encoding.ASCII.GetBytes(type, buffer.GetSpan(type.Length));
+            buffer.Advance(type.Length);
+            buffer.Write("\",\"object\":"u8);
+            if (metadataOnly) obj.WriteMetadataTo(buffer);
+            else obj.WriteTo(buffer);
+            buffer.Write("}\n"u8);
+            return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            JsonBytes.Scratch.Return(scratch);
+        }
     }
 
     public static byte[] Serialize(string type, JsonObject obj)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, JsonBytes.WriterOptions))
+        var scratch = JsonBytes.Scratch.Take();
+        try
         {
+            var writer = scratch.Writer();
             writer.WriteStartObject();
             writer.WriteString("type", type);
             writer.WritePropertyName("object");
             obj.WriteTo(writer);
             writer.WriteEndObject();
+            writer.Flush();
+            scratch.Buffer.Write("\n"u8);
+            return scratch.Buffer.WrittenSpan.ToArray();
         }
-        buffer.Write("\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            JsonBytes.Scratch.Return(scratch);
+        }
     }
 }

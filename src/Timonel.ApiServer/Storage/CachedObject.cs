@@ -83,8 +83,15 @@ public sealed class CachedObject
     /// <summary>The object's JSON with its resourceVersion, as one array.</summary>
     public byte[] ToJson()
     {
-        var buffer = new ArrayBufferWriter<byte>(Stored.Length + 32);
-        WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
+        var scratch = JsonBytes.Scratch.Take();
+        try
+        {
+            WriteTo(scratch.Buffer);
+            return scratch.Buffer.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            JsonBytes.Scratch.Return(scratch);
+        }
     }
 }

@@ -77,21 +77,36 @@ public sealed class WatchCache : IAsyncDisposable
         await ReadyAsync(ct);
         lock (_lock)
         {
-            if (afterRevision < _completeAfter)
-            {
-                return null;
-            }
-            var sub = new Subscription(this, prefix);
-            foreach (var ev in _window)
-            {
-                if (ev.Revision > afterRevision && ev.Key.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    sub.Offer(ev);
-                }
-            }
-            _subscribers.Add(sub);
-            return sub;
+            return afterRevision < _completeAfter ? null : SubscribeLocked(prefix, afterRevision);
         }
+    }
+
+    /// <summary>
+    /// For a watch from a revision older than the window: subscribes to every event the window
+    /// holds and all later ones, and returns the revision up to which the caller reads the store's
+    /// history first (the subscription carries everything after it, with no gap and no overlap).
+    /// </summary>
+    public async Task<(Subscription Subscription, long HistoryUntil)> SubscribeFromWindowStartAsync(string prefix, CancellationToken ct)
+    {
+        await ReadyAsync(ct);
+        lock (_lock)
+        {
+            return (SubscribeLocked(prefix, _completeAfter), _completeAfter);
+        }
+    }
+
+    private Subscription SubscribeLocked(string prefix, long afterRevision)
+    {
+        var sub = new Subscription(this, prefix);
+        foreach (var ev in _window)
+        {
+            if (ev.Revision > afterRevision && ev.Key.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                sub.Offer(ev);
+            }
+        }
+        _subscribers.Add(sub);
+        return sub;
     }
 
     /// <summary>The cached object at a key, or null (also when the cache has not caught up yet).</summary>

@@ -42,8 +42,8 @@ public sealed partial class ApiConnection
             yield break;
         }
         await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        using var reader = new StreamReader(stream);
-        while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+        var lines = new Utf8LineReader(stream);
+        while (await lines.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
         {
             if (line.Length == 0)
             {
@@ -53,7 +53,7 @@ public sealed partial class ApiConnection
         }
     }
 
-    internal static WatchEvent<T> ParseEvent<T>(string line) where T : class
+    internal static WatchEvent<T> ParseEvent<T>(ReadOnlyMemory<byte> line) where T : class
     {
         using var doc = JsonDocument.Parse(line);
         var type = doc.RootElement.GetProperty("type").GetString() switch
@@ -64,9 +64,9 @@ public sealed partial class ApiConnection
             "BOOKMARK" => WatchEventType.Bookmark,
             _ => WatchEventType.Error,
         };
-        var raw = doc.RootElement.GetProperty("object").GetRawText();
+        var obj = doc.RootElement.GetProperty("object");
         return type == WatchEventType.Error
-            ? new WatchEvent<T>(type, null, ParseStatus(raw, HttpStatusCode.InternalServerError))
-            : new WatchEvent<T>(type, KubernetesJson.Deserialize<T>(raw), null);
+            ? new WatchEvent<T>(type, null, ParseStatus(obj.GetRawText(), HttpStatusCode.InternalServerError))
+            : new WatchEvent<T>(type, KubernetesJson.Deserialize<T>(obj), null);
     }
 }

@@ -116,6 +116,26 @@ public sealed class WatchCacheTests : IAsyncLifetime
         Assert.Null(await cache.SubscribeAsync("/registry/configmaps/", 0, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task A_subscription_from_the_window_start_names_the_revision_up_to_which_the_store_must_answer()
+    {
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        var before = await CreateAsync("before");
+        await cache.ReadyAsync(CancellationToken.None);
+        var after = await CreateAsync("after");
+        await WaitUntilAsync(() => cache.Revision >= after);
+
+        var (sub, historyUntil) = await cache.SubscribeFromWindowStartAsync("/registry/configmaps/", CancellationToken.None);
+        using (sub)
+        {
+            // "before" is the store's to tell (at or below the revision), "after" the subscription's.
+            Assert.InRange(historyUntil, before, after - 1);
+            Assert.True(sub.Reader.TryRead(out var first));
+            Assert.Equal("after", ObjectMeta.Name(first.Event!.Current.Parse()));
+            Assert.False(sub.Reader.TryRead(out _));
+        }
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(50);
