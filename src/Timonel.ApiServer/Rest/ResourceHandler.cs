@@ -42,18 +42,23 @@ public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter t
         }
         // The namespaces' watch cache answers almost always; a namespace created a moment ago may
         // not have reached it yet, so a miss is checked against the store.
+        // Read from the cached selector fields, not a parse of the namespace on every create.
         var cache = api.CacheFor(api.Namespaces.Resource);
         await cache.ReadyAsync(ct);
-        var nsObj = cache.TryGet(api.Namespaces.Key(null, ns))?.Parse();
-        if (nsObj is null)
+        bool deleting;
+        if (cache.TryGet(api.Namespaces.Key(null, ns)) is { } cached)
         {
-            (nsObj, _) = await api.Namespaces.GetAsync(null, ns, ct);
+            deleting = cached.Fields.TryGet("metadata.deletionTimestamp", out var since) && since.Length > 0;
         }
-        if (nsObj is null)
+        else if ((await api.Namespaces.GetAsync(null, ns, ct)).Object is { } stored)
+        {
+            deleting = ObjectMeta.IsDeleting(stored);
+        }
+        else
         {
             return ApiError.NotFound("namespaces", ns);
         }
-        if (ObjectMeta.IsDeleting(nsObj))
+        if (deleting)
         {
             return new ApiError(403, "Forbidden", $"unable to create new content in namespace {ns} because it is being terminated")
             { Name = ns, Kind = "namespaces" };

@@ -31,6 +31,10 @@ public sealed class NamespaceTests(LifecycleCluster cluster)
         await Wait.GoneAsync<V1Secret>(_api, ns, "s");
         var terminating = (await _api.GetAsync<V1Namespace>(null, ns)).Require();
         Assert.Equal("Terminating", terminating.Status.Phase);
+        // While it terminates, the namespace takes nothing new.
+        var late = await _api.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "late", NamespaceProperty = ns } });
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, late.Code);
+        Assert.Equal($"unable to create new content in namespace {ns} because it is being terminated", late.Error?.Message);
 
         await ClearFinalizersAsync<V1ConfigMap>(_api, ns, "held");
         var (code, output) = await deletion;

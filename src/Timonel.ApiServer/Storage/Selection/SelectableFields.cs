@@ -10,10 +10,13 @@ namespace Timonel.ApiServer.Storage.Selection;
 /// </summary>
 public sealed class SelectableFields
 {
-    /// <summary>Upstream's field-selector paths of the built-in kinds, besides metadata.name and metadata.namespace.</summary>
+    /// <summary>
+    /// Upstream's field-selector paths of the built-in kinds, besides metadata.name and metadata.namespace;
+    /// and metadata.deletionTimestamp, which every namespaced create checks on its namespace.
+    /// </summary>
     private static readonly string[][] KnownPaths =
     [
-        ["metadata", "name"], ["metadata", "namespace"],
+        ["metadata", "name"], ["metadata", "namespace"], ["metadata", "deletionTimestamp"],
         ["spec", "nodeName"], ["spec", "restartPolicy"], ["spec", "schedulerName"], ["spec", "serviceAccountName"],
         ["spec", "hostNetwork"], ["spec", "unschedulable"], ["spec", "signerName"],
         ["status", "phase"], ["status", "podIP"], ["status", "nominatedNodeName"], ["status", "replicas"], ["status", "successful"],
