@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Timonel.E2E.ApiServer.Tests;
 
 /// <summary>The everyday kubectl commands against a real server, checked by their output.</summary>
@@ -87,6 +89,30 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
         await f.Ok("create", "deployment", "d", "-n", "nb6", "--image=x");
         Assert.Equal("deployment.apps/d scaled", (await f.Ok("scale", "deployment", "d", "-n", "nb6", "--replicas=5")).Trim());
         Assert.Equal("5", await f.Ok("get", "deployment", "d", "-n", "nb6", "-o", "jsonpath={.spec.replicas}"));
+    }
+
+    [Fact]
+    public async Task Autoscale_stores_the_horizontal_pod_autoscaler_kubectl_builds()
+    {
+        await f.Ok("create", "namespace", "nb-hpa");
+        await f.Ok("create", "deployment", "web", "-n", "nb-hpa", "--image=x");
+        string[][] commands =
+        [
+            ["autoscale", "deployment", "web", "-n", "nb-hpa", "--min=2", "--max=5", "--cpu=80%"],
+            ["autoscale", "deployment", "web", "-n", "nb-hpa", "--name=by-quantity", "--max=3", "--memory=256Mi"],
+        ];
+        foreach (var command in commands)
+        {
+            // kubectl sends the object as protobuf; what the server stores must be what kubectl built.
+            var built = JsonNode.Parse(await f.Ok([.. command, "--dry-run=client", "-o", "json"]))!;
+            Assert.EndsWith(" autoscaled", (await f.Ok(command)).Trim());
+            var name = built["metadata"]!["name"]!.GetValue<string>();
+            var stored = JsonNode.Parse(await f.Ok("get", "hpa", name, "-n", "nb-hpa", "-o", "json"))!;
+            Assert.True(JsonNode.DeepEquals(built["spec"], stored["spec"]), $"stored {stored["spec"]}, kubectl built {built["spec"]}");
+        }
+        var rows = ServerFixture.Rows(await f.Ok("get", "hpa", "-n", "nb-hpa"));
+        Assert.Equal(["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"], rows[0]);
+        Assert.Equal(["web", "Deployment/web", "cpu: <unknown>/80%", "2", "5"], rows.Single(r => r[0] == "web")[..5]);
     }
 
     [Fact]

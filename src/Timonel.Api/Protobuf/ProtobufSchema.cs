@@ -16,7 +16,7 @@ namespace Timonel.Api.Protobuf;
 /// <item>flag <c>inline</c>: the sub-message's fields are written into the parent object (Go
 /// embedded struct); its JSON name is <c>-</c>.</item>
 /// </list>
-/// Covered: every message reachable from the 16 kinds in <see cref="TopLevel"/> (the kinds that
+/// Covered: every message reachable from the 17 kinds in <see cref="TopLevel"/> (the kinds that
 /// <c>kubectl create &lt;subcommand&gt;</c> sends as protobuf). Any other kind is reported as
 /// unsupported, and a field number missing from a known message as an unknown field.
 /// </summary>
@@ -44,6 +44,7 @@ internal static partial class ProtobufSchema
             [("networking.k8s.io/v1", "Ingress")] = "networking.Ingress",
             [("policy/v1", "PodDisruptionBudget")] = "policy.PodDisruptionBudget",
             [("scheduling.k8s.io/v1", "PriorityClass")] = "scheduling.PriorityClass",
+            [("autoscaling/v2", "HorizontalPodAutoscaler")] = "autoscaling.HorizontalPodAutoscaler",
             // client-go sends DeleteOptions (helm uninstall, kubectl delete with protobuf) under the
             // group-version of the resource being deleted; every apiVersion maps to the one message.
             [("meta.k8s.io/v1", "DeleteOptions")] = "meta.DeleteOptions",
@@ -55,7 +56,7 @@ internal static partial class ProtobufSchema
 
     /// <summary>Every message by qualified name; built once, and a broken row is a bug (throws).</summary>
     internal static readonly FrozenDictionary<string, MessageSchema> Messages = Build(
-        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows, .. ReviewRows]);
+        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows, .. ReviewRows, .. AutoscalingRows]);
 
     private static FrozenDictionary<string, MessageSchema> Build(MessageRow[] rows)
     {

@@ -13,14 +13,16 @@ public sealed class ProtobufSchemaTests
     [Fact]
     public void JsonNamesExistOnTheKubernetesClientModels()
     {
+        // autoscaling's messages are v2 (V2HorizontalPodAutoscalerSpec), every other group's v1.
         var models = typeof(k8s.Models.V1Pod).Assembly.GetTypes()
-            .Where(t => t.Namespace == "k8s.Models" && t.Name.StartsWith("V1", StringComparison.Ordinal))
-            .ToDictionary(t => t.Name[2..]);
+            .Where(t => t.Namespace == "k8s.Models" && (t.Name.StartsWith("V1", StringComparison.Ordinal) || t.Name.StartsWith("V2", StringComparison.Ordinal)))
+            .ToDictionary(t => t.Name);
         var checkedMessages = 0;
         var problems = new List<string>();
         foreach (var message in ProtobufSchema.Messages.Values)
         {
-            if (!models.TryGetValue(message.Name[(message.Name.IndexOf('.') + 1)..], out var model))
+            var version = message.Name.StartsWith("autoscaling.", StringComparison.Ordinal) ? "V2" : "V1";
+            if (!models.TryGetValue(version + message.Name[(message.Name.IndexOf('.') + 1)..], out var model))
             {
                 continue;
             }
