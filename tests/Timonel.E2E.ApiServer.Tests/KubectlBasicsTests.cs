@@ -116,6 +116,22 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Debug_copy_to_creates_the_copy_with_the_debug_container()
+    {
+        await f.Ok("create", "namespace", "nb-debug");
+        await f.Ok("run", "app", "-n", "nb-debug", "--image=x", "--labels=app=demo");
+        // kubectl debug sends the new pod as protobuf.
+        await f.Ok("debug", "app", "-n", "nb-debug", "--copy-to=app-debug", "--image=busybox", "--container=dbg", "--", "sleep", "1");
+        var copy = JsonNode.Parse(await f.Ok("get", "pod", "app-debug", "-n", "nb-debug", "-o", "json"))!;
+        var containers = copy["spec"]!["containers"]!.AsArray();
+        Assert.Equal(["app", "dbg"], containers.Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal("busybox", containers[1]!["image"]!.GetValue<string>());
+        Assert.Equal(["sleep", "1"], containers[1]!["command"]!.AsArray().Select(a => a!.GetValue<string>()));
+        // kubectl leaves the labels out of the copy (no --keep-labels), so no Service sends it traffic.
+        Assert.Null(copy["metadata"]!["labels"]);
+    }
+
+    [Fact]
     public async Task Patch_merge_and_json_change_fields()
     {
         await f.Ok("create", "namespace", "nb7");

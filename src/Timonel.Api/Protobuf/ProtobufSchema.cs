@@ -16,7 +16,7 @@ namespace Timonel.Api.Protobuf;
 /// <item>flag <c>inline</c>: the sub-message's fields are written into the parent object (Go
 /// embedded struct); its JSON name is <c>-</c>.</item>
 /// </list>
-/// Covered: every message reachable from the 17 kinds in <see cref="TopLevel"/> (the kinds that
+/// Covered: every message reachable from the kinds in <see cref="TopLevel"/> (the kinds that
 /// <c>kubectl create &lt;subcommand&gt;</c> sends as protobuf). Any other kind is reported as
 /// unsupported, and a field number missing from a known message as an unknown field.
 /// </summary>
@@ -30,6 +30,7 @@ internal static partial class ProtobufSchema
         {
             [("v1", "Namespace")] = "core.Namespace",
             [("v1", "ConfigMap")] = "core.ConfigMap",
+            [("v1", "Pod")] = "core.Pod",
             [("v1", "Secret")] = "core.Secret",
             [("v1", "Service")] = "core.Service",
             [("v1", "ServiceAccount")] = "core.ServiceAccount",
@@ -56,7 +57,7 @@ internal static partial class ProtobufSchema
 
     /// <summary>Every message by qualified name; built once, and a broken row is a bug (throws).</summary>
     internal static readonly FrozenDictionary<string, MessageSchema> Messages = Build(
-        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows, .. ReviewRows, .. AutoscalingRows]);
+        [.. MetaRows, .. CoreRows, .. CorePodRows, .. CoreVolumesRows, .. AppsBatchRows, .. AccessRows, .. ReviewRows, .. AutoscalingRows, .. CorePodStatusRows]);
 
     private static FrozenDictionary<string, MessageSchema> Build(MessageRow[] rows)
     {
