@@ -32,6 +32,9 @@ public sealed class KubectlDescribeAndHelmTests(ServerFixture f) : IClassFixture
         Assert.Contains("KIND:       Deployment", explained);
         Assert.Contains("The deployment strategy to use to replace existing pods with new ones.", explained);
         Assert.Contains("rollingUpdate", explained);
+        var rolling = await f.Ok("explain", "deployment.spec.strategy.rollingUpdate");
+        Assert.Matches(@"maxSurge\s+<IntOrString>", rolling);
+        Assert.Matches(@"limits\s+<map\[string\]Quantity>", await f.Ok("explain", "pod.spec.containers.resources"));
     }
 
     [Fact]

@@ -30,10 +30,14 @@ public sealed class ModelSchemas(SchemaNames names)
     {
         [SchemaNames.Time] = new() { ["description"] = "A timestamp, written as an RFC 3339 string with second precision.", ["type"] = "string", ["format"] = "date-time" },
         [SchemaNames.MicroTime] = new() { ["description"] = "A timestamp, written as an RFC 3339 string with microsecond precision.", ["type"] = "string", ["format"] = "date-time" },
-        [SchemaNames.IntOrString] = new() { ["description"] = "Either a 32-bit integer or a string; the JSON value keeps whichever form was given.", ["type"] = "string", ["format"] = "int-or-string" },
-        [SchemaNames.Quantity] = new() { ["description"] = "A fixed-point decimal quantity written as a string with an optional suffix, such as \"250m\", \"1Gi\" or \"2\".", ["type"] = "string" },
+        // As upstream's v3 documents: one of two JSON types and no "type", so kubectl explain names
+        // these fields <IntOrString> and <Quantity>.
+        [SchemaNames.IntOrString] = new() { ["description"] = "Either a 32-bit integer or a string; the JSON value keeps whichever form was given.", ["oneOf"] = OneOf("integer", "string"), ["format"] = "int-or-string" },
+        [SchemaNames.Quantity] = new() { ["description"] = "A fixed-point decimal quantity written as a string with an optional suffix, such as \"250m\", \"1Gi\" or \"2\".", ["oneOf"] = OneOf("string", "number") },
         [SchemaNames.RawExtension] = new() { ["description"] = "An arbitrary embedded object.", ["type"] = "object" },
     };
+
+    private static JsonArray OneOf(params string[] types) => [.. types.Select(t => (JsonNode)new JsonObject { ["type"] = t })];
 
     /// <summary>The schema of a model type (shared: clone before changing it).</summary>
     public JsonObject Of(Type model) => _cache.GetOrAdd(model, Build);
