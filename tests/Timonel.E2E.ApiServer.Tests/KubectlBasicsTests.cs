@@ -9,6 +9,11 @@ public sealed class KubectlBasicsTests(ServerFixture f) : IClassFixture<ServerFi
     public async Task Readyz_answers_through_kubectl_get_raw()
     {
         Assert.Equal("ok", (await f.Ok("get", "--raw", "/readyz")).Trim());
+        var verbose = (await f.Ok("get", "--raw", "/readyz?verbose")).Trim().Split('\n');
+        Assert.Contains("[+]etcd ok", verbose);
+        Assert.Equal("readyz check passed", verbose[^1]);
+        Assert.Equal("livez check passed", (await f.Ok("get", "--raw", "/livez?verbose&exclude=etcd")).Trim().Split('\n')[^1]);
+        Assert.Equal("ok", (await f.Ok("get", "--raw", "/readyz/ping")).Trim());
     }
 
     [Fact]

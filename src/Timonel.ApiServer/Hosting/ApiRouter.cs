@@ -22,7 +22,7 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (segments.Length >= 1 && segments[0] is "healthz" or "livez" or "readyz")
         {
-            await HealthAsync(context, segments[0]);
+            await HealthEndpoints.WriteAsync(context, segments, isReady);
             return;
         }
         if (path == "/cacerts")
@@ -127,12 +127,4 @@ public sealed class ApiRouter(ApiContext api, Authenticator authenticator, Resou
     private static Task WriteOrNotFound(HttpContext context, JsonObject? doc) => doc is null
         ? Responses.WriteErrorAsync(context, ApiError.NoSuchPath())
         : Responses.WriteJsonAsync(context, 200, doc);
-
-    private async Task HealthAsync(HttpContext context, string check)
-    {
-        var ok = check != "readyz" || isReady();
-        context.Response.StatusCode = ok ? 200 : 503;
-        context.Response.ContentType = "text/plain; charset=utf-8";
-        await context.Response.WriteAsync(ok ? "ok" : "[-]store not ready\nreadyz check failed", context.RequestAborted);
-    }
 }
