@@ -27,8 +27,9 @@ internal sealed class KubeletEndpoints(
         var location = locator.Find(ns, pod, container, options.Previous);
         if (location is null || !File.Exists(location.LogPath))
         {
+            // As upstream's kubelet: no earlier instance is a bad request (kubectl prints BadRequest).
             var what = options.Previous ? "previous terminated container" : "container";
-            await WriteTextAsync(context, 404, $"{what} \"{container}\" in pod \"{pod}\" not found");
+            await WriteTextAsync(context, options.Previous ? 400 : 404, $"{what} \"{container}\" in pod \"{pod}\" not found");
             return;
         }
         context.Response.StatusCode = 200;

@@ -54,6 +54,10 @@ public sealed partial class KubeletServerTests(ContainerdNode node) : IClassFixt
         using var apiServer = _client.Http();
         Assert.Equal(HttpStatusCode.OK, (await apiServer.GetAsync("containerLogs/default/auth/main")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await apiServer.GetAsync("containerLogs/default/nope/main")).StatusCode);
+        // No earlier instance of the container: a bad request, as upstream's kubelet answers it.
+        using var previous = await apiServer.GetAsync("containerLogs/default/auth/main?previous=true");
+        Assert.Equal(HttpStatusCode.BadRequest, previous.StatusCode);
+        Assert.Equal("previous terminated container \"main\" in pod \"auth\" not found", (await previous.Content.ReadAsStringAsync()).TrimEnd());
     }
 
     [Fact]
