@@ -5,10 +5,10 @@ using Timonel.Storage;
 
 namespace Timonel.ApiServer.Storage;
 
-/// <summary>The page of a list: the items, the revision they were read at, and the continuation.</summary>
 /// <summary>What a guaranteed update did: the object written (or deleted), or why not.</summary>
-public sealed record UpdateOutcome(JsonObject? Object, ApiError? Error, bool Deleted = false, bool Created = false);
+public sealed record UpdateOutcome(JsonObject? Object, ApiError? Error, bool Deleted = false);
 
+/// <summary>The page of a list: the items, the revision they were read at, and the continuation.</summary>
 public sealed record ListPage(IReadOnlyList<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
 
 /// <summary>A page of anything a list produces: items, the revision read at, the continuation.</summary>
@@ -152,8 +152,7 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
     /// (the last finalizer of a deleting object went away).
     /// </summary>
     public async Task<UpdateOutcome> GuaranteedUpdateAsync(
-        string? ns, string name, Func<JsonObject, (JsonObject? Updated, ApiError? Error)> mutate, CancellationToken ct,
-        Func<(JsonObject? Created, ApiError? Error)>? createIfMissing = null)
+        string? ns, string name, Func<JsonObject, (JsonObject? Updated, ApiError? Error)> mutate, CancellationToken ct)
     {
         var key = Key(ns, name);
         for (var attempt = 0; attempt < MaxUpdateAttempts; attempt++)
@@ -161,21 +160,7 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
             var got = await store.GetAsync(key, 0, ct);
             if (got.Item is null)
             {
-                if (createIfMissing is null)
-                {
-                    return new(null, NotFound(name));
-                }
-                var (created, createError) = createIfMissing();
-                if (createError is not null)
-                {
-                    return new(null, createError);
-                }
-                var (stored, storeError) = await CreateAsync(created!, ct);
-                if (storeError is { Reason: "AlreadyExists" })
-                {
-                    continue;
-                }
-                return new(stored, storeError, Created: storeError is null);
+                return new(null, NotFound(name));
             }
             var current = ObjectCodec.Decode(got.Item);
             var (updated, error) = mutate(current);
@@ -212,7 +197,7 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
                     return new(updated, null);
                 }
             }
-            if (result.Status == WriteStatus.NotFound && createIfMissing is null)
+            if (result.Status == WriteStatus.NotFound)
             {
                 return new(null, NotFound(name));
             }
