@@ -49,43 +49,29 @@ public sealed class CachedEvent
     /// </summary>
     public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false, bool longLived = false)
     {
-        var scratch = JsonBytes.Scratch.Take();
-        try
-        {
-            var buffer = scratch.Buffer;
-            buffer.Write("{\"type\":\""u8);
-            System.Text.Encoding.ASCII.GetBytes(type, buffer.GetSpan(type.Length));
-            buffer.Advance(type.Length);
-            buffer.Write("\",\"object\":"u8);
-            if (metadataOnly) obj.WriteMetadataTo(buffer);
-            else obj.WriteTo(buffer);
-            buffer.Write("}\n"u8);
-            return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            JsonBytes.Scratch.Return(scratch);
-        }
+        using var scratch = JsonBytes.Scratch.Take();
+        var buffer = scratch.Buffer;
+        buffer.Write("{\"type\":\""u8);
+        System.Text.Encoding.ASCII.GetBytes(type, buffer.GetSpan(type.Length));
+        buffer.Advance(type.Length);
+        buffer.Write("\",\"object\":"u8);
+        if (metadataOnly) obj.WriteMetadataTo(buffer);
+        else obj.WriteTo(buffer);
+        buffer.Write("}\n"u8);
+        return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
     }
 
     public static byte[] Serialize(string type, JsonObject obj)
     {
-        var scratch = JsonBytes.Scratch.Take();
-        try
-        {
-            var writer = scratch.Writer();
-            writer.WriteStartObject();
-            writer.WriteString("type", type);
-            writer.WritePropertyName("object");
-            obj.WriteTo(writer);
-            writer.WriteEndObject();
-            writer.Flush();
-            scratch.Buffer.Write("\n"u8);
-            return scratch.Buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            JsonBytes.Scratch.Return(scratch);
-        }
+        using var scratch = JsonBytes.Scratch.Take();
+        var writer = scratch.Writer();
+        writer.WriteStartObject();
+        writer.WriteString("type", type);
+        writer.WritePropertyName("object");
+        obj.WriteTo(writer);
+        writer.WriteEndObject();
+        writer.Flush();
+        scratch.Buffer.Write("\n"u8);
+        return scratch.Buffer.WrittenSpan.ToArray();
     }
 }

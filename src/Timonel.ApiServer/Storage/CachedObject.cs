@@ -83,15 +83,8 @@ public sealed class CachedObject
     /// <summary>The object's JSON with its resourceVersion, as one array.</summary>
     public byte[] ToJson()
     {
-        var scratch = JsonBytes.Scratch.Take();
-        try
-        {
-            WriteTo(scratch.Buffer);
-            return scratch.Buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            JsonBytes.Scratch.Return(scratch);
-        }
+        using var scratch = JsonBytes.Scratch.Take();
+        WriteTo(scratch.Buffer);
+        return scratch.Buffer.WrittenSpan.ToArray();
     }
 }

@@ -19,18 +19,11 @@ public static class JsonBytes
 
     public static byte[] ToUtf8(JsonNode node)
     {
-        var scratch = Scratch.Take();
-        try
-        {
-            var writer = scratch.Writer();
-            node.WriteTo(writer);
-            writer.Flush();
-            return scratch.Buffer.WrittenSpan.ToArray();
-        }
-        finally
-        {
-            Scratch.Return(scratch);
-        }
+        using var scratch = Scratch.Take();
+        var writer = scratch.Writer();
+        node.WriteTo(writer);
+        writer.Flush();
+        return scratch.Buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>
@@ -38,7 +31,7 @@ public static class JsonBytes
     /// only its exact-size result, not the doubling buffers of a fresh writer (one of the largest
     /// allocation sources of the create path, measured in docs/benchmarks.md).
     /// </summary>
-    public sealed class Scratch
+    public sealed class Scratch : IDisposable
     {
         private const int KeptBytes = 256 * 1024;
 
@@ -49,7 +42,7 @@ public static class JsonBytes
 
         public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
 
-        /// <summary>The thread's scratch, empty; callers must not await before returning it.</summary>
+        /// <summary>The thread's scratch, empty; callers dispose it (which gives it back) before any await.</summary>
         public static Scratch Take()
         {
             var scratch = _cached ?? new Scratch();
@@ -57,14 +50,15 @@ public static class JsonBytes
             return scratch;
         }
 
-        public static void Return(Scratch scratch)
+        /// <summary>Gives the scratch back to its thread, unless a large object grew it.</summary>
+        public void Dispose()
         {
-            if (scratch.Buffer.Capacity > KeptBytes)
+            if (Buffer.Capacity > KeptBytes)
             {
                 return;
             }
-            scratch.Buffer.ResetWrittenCount();
-            _cached = scratch;
+            Buffer.ResetWrittenCount();
+            _cached = this;
         }
 
         /// <summary>A JSON writer onto <see cref="Buffer"/>, reset to its start.</summary>
