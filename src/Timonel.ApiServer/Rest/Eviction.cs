@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
-using k8s;
-using k8s.Models;
 using Timonel.Api.Errors;
 using Timonel.Api.Selectors;
+using Timonel.Api.Strategies;
 using Timonel.ApiServer.Storage;
 
 namespace Timonel.ApiServer.Rest;
@@ -103,7 +102,7 @@ public static class Eviction
     private static JsonObject? Labels(JsonObject obj) => obj["metadata"]?["labels"] as JsonObject;
 
     private static LabelSelector? Selector(JsonObject budget) =>
-        budget["spec"]?["selector"] is JsonObject s ? LabelSelector.FromModel(KubernetesJson.Deserialize<V1LabelSelector>(s.ToJsonString())) : null;
+        budget["spec"]?["selector"] is JsonObject s ? WorkloadChecks.Selector(s) : null;
 
     private static async Task<IReadOnlyList<JsonObject>> ListAsync(ApiContext api, string group, string version, string plural, string ns,
         LabelSelector labels, CancellationToken ct)

@@ -126,7 +126,6 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
         }
     }
 
-    /// <summary>The pod's ready sandbox (the newest if several), by the metadata the pod worker gave it.</summary>
     /// <summary>The runtime's port-forward URL for the pod's running sandbox, or null once the error is written.</summary>
     private async Task<Uri?> RuntimeUrlAsync(HttpContext context, string ns, string pod, string? uid, List<int> ports)
     {
@@ -145,6 +144,7 @@ internal sealed class PortForwardEndpoint(CriClient cri, Func<Uri, CancellationT
         return url.Value;
     }
 
+    /// <summary>The pod's ready sandbox (the newest if several), by the metadata the pod worker gave it.</summary>
     private async Task<string?> FindSandboxAsync(string ns, string pod, string? uid, CancellationToken ct)
     {
         var sandboxes = await cri.ListPodSandboxAsync(new PodSandboxFilter { State = new PodSandboxStateValue { State = PodSandboxState.SandboxReady } }, ct);
