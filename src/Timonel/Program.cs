@@ -1,3 +1,5 @@
+using Timonel.Api.Json;
 using Timonel.Commands;
 
+ModelJson.Install();
 return await CommandLine.RunAsync(args);

@@ -54,8 +54,12 @@ internal static class PodStartupBench
                 Console.WriteLine($"warm-up: {warm}/{warmup} pods Running, then deleted");
             }
             var (count, _) = await RoundAsync(client, "bench", pods, agentPid, serverPid, quiet: false);
-            await Task.Delay(5000); // let the agent settle (probes, status writes) before reading its memory
-            Console.WriteLine($"agent VmRSS with {count} pods running: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
+            // Read 5 s after the burst (probes, status writes still settling), then 30 s after it, by
+            // which time the agent has been quiet long enough to give its startup garbage back.
+            await Task.Delay(5000);
+            Console.WriteLine($"agent VmRSS with {count} pods running, 5 s after: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
+            await Task.Delay(25000);
+            Console.WriteLine($"agent VmRSS with {count} pods running, 30 s after: {Rss(agentPid) / 1024.0:F1} MiB (containerd excluded)");
             return count == pods ? 0 : 1;
         }
         finally

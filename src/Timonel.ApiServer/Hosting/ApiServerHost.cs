@@ -42,10 +42,15 @@ public sealed class ApiServerHost : IAsyncDisposable
         var api = new ApiContext(registry, store, options);
         await Bootstrap.EnsureSystemObjectsAsync(api, ct);
 
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (logs is not null) builder.Logging.AddProvider(logs);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The empty builder: the slim one adds appsettings.json with reload-on-change, whose watcher
+        // registers every directory under the working directory with inotify.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddLogging(logging =>
+        {
+            if (logs is not null) logging.AddProvider(logs);
+            logging.SetMinimumLevel(LogLevel.Warning);
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -42,8 +42,11 @@ public sealed class KubeletServer : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder: the slim one adds appsettings.json with reload-on-change, whose watcher
+        // registers every directory under the working directory with inotify.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddLogging();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

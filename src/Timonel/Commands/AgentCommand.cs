@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using k8s.Models;
+using Timonel.Hosting;
 using Timonel.Kubelet.Agent;
 using System.Runtime.InteropServices;
 using Timonel.Kubelet.Join;
@@ -163,6 +164,7 @@ internal static class AgentCommand
             PodDns = AgentNetwork.PodDns(network),
             ContainerLogs = containerLogs,
         }, loggers);
+        _ = IdleMemory.RunAsync(shutdown.Token);
         try
         {
             await host.RunAsync(shutdown.Token);

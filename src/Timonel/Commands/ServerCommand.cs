@@ -5,6 +5,7 @@ using Timonel.ApiServer.Hosting;
 using Timonel.Client.Api;
 using Timonel.Controllers;
 using Timonel.Controllers.LoadBalancer;
+using Timonel.Hosting;
 using Timonel.Scheduler.Algorithm;
 using Timonel.Scheduler.Hosting;
 using Timonel.Storage;
@@ -107,6 +108,7 @@ internal static class ServerCommand
         await using var host = await ApiServerHost.StartAsync(options, store, null, shutdown.Token);
         log.LogInformation("timonel server listening on https://{Address}:{Port}; kubeconfig: {Kubeconfig}", bind, port, host.Credentials.KubeconfigPath);
         var components = new List<Task>();
+        _ = IdleMemory.RunAsync(shutdown.Token);
         // With an etcd store several servers may share the cluster: the controller manager and the
         // scheduler then each run only while holding their Lease in kube-system, as upstream's do.
         var elect = datastore != "sqlite";
