@@ -36,6 +36,13 @@ public static class NodeKiller
                 SigKill(pid);
             }
         }
+        // A killed process keeps its /proc entry (and command line) until the kernel has torn it
+        // down, which for a large address space takes a moment: wait for that, a few seconds at most.
+        var waited = Stopwatch.StartNew();
+        while (ProcessesNaming(nodeDir).Count > 0 && waited.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(50);
+        }
     }
 
     private static IEnumerable<int> ProcsOf(string cgroup)
