@@ -7,7 +7,7 @@ namespace Timonel.Hosting;
 /// a large L3 cache lets gen0 grow to tens of megabytes before it first collects, and glibc keeps
 /// the JIT's and TLS's freed native memory in its arenas: right after start, or after a burst of
 /// work, a server or agent doing nothing would hold both for good. <see cref="IdleTrimPolicy"/>
-/// decides when; a trim is one compacting GC that decommits what is free, then glibc's trim.
+/// decides what to give back at each reading.
 /// </summary>
 public static class IdleMemory
 {
@@ -22,10 +22,16 @@ public static class IdleMemory
         {
             while (await timer.WaitForNextTickAsync(ct))
             {
-                if (policy.Tick(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes))
+                switch (policy.Tick(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes))
                 {
-                    Trim();
-                    policy.Trimmed(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes);
+                    case IdleTrim.Full:
+                        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                        TrimNativeHeap();
+                        policy.Trimmed(GC.GetTotalAllocatedBytes(), GC.GetGCMemoryInfo().HeapSizeBytes);
+                        break;
+                    case IdleTrim.NativeOnly:
+                        TrimNativeHeap();
+                        break;
                 }
             }
         }
@@ -34,10 +40,9 @@ public static class IdleMemory
         }
     }
 
-    /// <summary>One compacting, decommitting GC, then glibc's arenas trimmed.</summary>
-    public static void Trim()
+    /// <summary>glibc's free pages back to the system, in every arena (the JIT's scratch memory above all).</summary>
+    private static void TrimNativeHeap()
     {
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         try
         {
             MallocTrim(0);
@@ -52,17 +57,27 @@ public static class IdleMemory
     private static extern int MallocTrim(nuint pad);
 }
 
+/// <summary>What one reading of <see cref="IdleMemory"/> gives back.</summary>
+public enum IdleTrim
+{
+    None,
+    /// <summary>Only glibc's free pages: cheap, done at every quiet reading.</summary>
+    NativeOnly,
+    /// <summary>A compacting GC in the aggressive mode (free regions decommitted), then glibc's pages.</summary>
+    Full,
+}
+
 /// <summary>
-/// When <see cref="IdleMemory"/> trims: the process was quiet over the last interval, enough was
-/// allocated since the previous trim to be worth a full GC, and the heap is small enough for that
-/// GC to be short.
+/// When <see cref="IdleMemory"/> trims: only when the process was quiet over the last interval;
+/// the GC as well when enough was allocated since the previous full trim to be worth a full GC and
+/// the heap is small enough for that GC to be short.
 /// </summary>
 public sealed class IdleTrimPolicy(long allocatedAtStart)
 {
     /// <summary>Allocated within one interval, at most, for the process to count as quiet.</summary>
     public const long QuietBytes = 1L << 20;
 
-    /// <summary>Allocated since the last trim, at least, before another is worth a full GC.</summary>
+    /// <summary>Allocated since the last full trim, at least, before another is worth a full GC.</summary>
     public const long MinimumReclaimBytes = 8L << 20;
 
     /// <summary>
@@ -76,18 +91,23 @@ public sealed class IdleTrimPolicy(long allocatedAtStart)
     private long _atLastTrim;
     private long _heapAfterLastTrim;
 
-    /// <summary>One reading of the allocation counter and of the last GC's heap size; true when a trim is due.</summary>
-    public bool Tick(long allocatedBytes, long heapBytes)
+    /// <summary>One reading of the allocation counter and of the last GC's heap size.</summary>
+    public IdleTrim Tick(long allocatedBytes, long heapBytes)
     {
         var quiet = allocatedBytes - _lastReading < QuietBytes;
         _lastReading = allocatedBytes;
+        if (!quiet)
+        {
+            return IdleTrim.None;
+        }
         // A large heap makes the full GC dear: wait for a quarter of it in new allocations.
-        return quiet
-            && allocatedBytes - _atLastTrim >= Math.Max(MinimumReclaimBytes, _heapAfterLastTrim / 4)
-            && heapBytes < MaximumTrimmedHeapBytes;
+        return allocatedBytes - _atLastTrim >= Math.Max(MinimumReclaimBytes, _heapAfterLastTrim / 4)
+            && heapBytes < MaximumTrimmedHeapBytes
+            ? IdleTrim.Full
+            : IdleTrim.NativeOnly;
     }
 
-    /// <summary>Records a trim just done.</summary>
+    /// <summary>Records a full trim just done.</summary>
     public void Trimmed(long allocatedBytes, long heapBytes)
     {
         _atLastTrim = allocatedBytes;

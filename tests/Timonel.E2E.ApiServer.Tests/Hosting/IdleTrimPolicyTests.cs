@@ -7,19 +7,19 @@ public class IdleTrimPolicyTests
     private const long MB = 1L << 20;
 
     [Fact]
-    public void Startup_garbage_is_trimmed_at_the_first_quiet_reading_and_not_again_while_idle()
+    public void Startup_garbage_is_collected_at_the_first_quiet_reading_then_only_native_memory_while_idle()
     {
         var policy = new IdleTrimPolicy(0);
 
-        Assert.False(policy.Tick(30 * MB, 0));          // starting: 30 MB in one interval
-        Assert.True(policy.Tick(30 * MB + 100_000, 0)); // quiet now, 30 MB to reclaim
+        Assert.Equal(IdleTrim.None, policy.Tick(30 * MB, 0));              // starting: 30 MB in one interval
+        Assert.Equal(IdleTrim.Full, policy.Tick(30 * MB + 100_000, 0));    // quiet now, 30 MB to reclaim
         policy.Trimmed(30 * MB + 200_000, 6 * MB);
 
         var allocated = 30 * MB + 200_000;
         for (var i = 0; i < 50; i++)
         {
             allocated += 80_000; // an idle server: ~40 KB/s
-            Assert.False(policy.Tick(allocated, 6 * MB));
+            Assert.Equal(IdleTrim.NativeOnly, policy.Tick(allocated, 6 * MB));
         }
     }
 
@@ -31,10 +31,10 @@ public class IdleTrimPolicyTests
         for (var i = 0; i < 20; i++)
         {
             allocated += 50 * MB;
-            Assert.False(policy.Tick(allocated, 40 * MB));
+            Assert.Equal(IdleTrim.None, policy.Tick(allocated, 40 * MB));
         }
 
-        Assert.True(policy.Tick(allocated + 10_000, 40 * MB));
+        Assert.Equal(IdleTrim.Full, policy.Tick(allocated + 10_000, 40 * MB));
     }
 
     [Fact]
@@ -42,12 +42,12 @@ public class IdleTrimPolicyTests
     {
         var policy = new IdleTrimPolicy(0);
 
-        Assert.False(policy.Tick(500 * MB, 300 * MB));
-        Assert.False(policy.Tick(500 * MB + 1_000, 300 * MB));
+        Assert.Equal(IdleTrim.None, policy.Tick(500 * MB, 300 * MB));
+        Assert.Equal(IdleTrim.NativeOnly, policy.Tick(500 * MB + 1_000, 300 * MB));
     }
 
     [Fact]
-    public void After_a_trim_the_next_waits_for_a_quarter_of_the_heap_in_new_allocations()
+    public void After_a_full_trim_the_next_waits_for_a_quarter_of_the_heap_in_new_allocations()
     {
         var policy = new IdleTrimPolicy(0);
         policy.Trimmed(0, 200 * MB);
@@ -58,7 +58,7 @@ public class IdleTrimPolicyTests
         {
             allocated += MB / 2;
         }
-        while (!policy.Tick(allocated, 200 * MB));
+        while (policy.Tick(allocated, 200 * MB) != IdleTrim.Full);
 
         Assert.Equal(50 * MB, allocated); // a quarter of 200 MB
     }
