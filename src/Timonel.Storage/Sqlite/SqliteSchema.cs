@@ -6,12 +6,15 @@ namespace Timonel.Storage.Sqlite;
 /// The on-disk layout of the embedded store and the checks that decide whether a file is ours.
 /// </summary>
 /// <remarks>
-/// Layout (schema version 1):
+/// Layout (schema version 2):
 /// - <c>log</c>: one row per change; <c>rev</c> is the revision and the row id. <c>prev_rev</c> is
 ///   the mod revision of the version this change replaced (0 for a create), so a watch replay can
-///   attach the previous value. Deletes are rows with <c>deleted = 1</c> (tombstones).
-/// - <c>current</c>: the live version of every key, kept in the same transaction as the log, so
-///   reads at the newest revision never touch history.
+///   attach the previous value. Deletes are rows with <c>deleted = 1</c> (tombstones). The only
+///   copy of every value.
+/// - <c>current</c>: the live revision of every key, kept in the same transaction as the log;
+///   reads at the newest revision find the value through it by row id, never scanning history.
+///   (Version 1 kept a second copy of the value here: every write then dirtied a page of scattered
+///   1 KiB rows as well, twice the WAL bytes per create. A version-1 file is migrated on open.)
 /// - <c>meta</c>: <c>schema_version</c> and <c>compact_rev</c> (history below it is gone).
 /// The file header carries <see cref="ApplicationId"/>, so another program's SQLite file is refused
 /// before anything is written to it.
@@ -21,7 +24,7 @@ internal static class SqliteSchema
     /// <summary>"TMNL": the SQLite application_id of a Timonel store.</summary>
     public const int ApplicationId = 0x544D4E4C;
 
-    public const long SchemaVersion = 1;
+    public const long SchemaVersion = 2;
 
     private static readonly byte[] HeaderMagic = "SQLite format 3\0"u8.ToArray();
 
@@ -37,10 +40,22 @@ internal static class SqliteSchema
         CREATE TABLE current (
             key TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
             rev INTEGER NOT NULL,
-            create_rev INTEGER NOT NULL,
-            value BLOB) WITHOUT ROWID;
+            create_rev INTEGER NOT NULL) WITHOUT ROWID;
         CREATE TABLE meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-        INSERT INTO meta(name, value) VALUES ('schema_version', 1), ('compact_rev', 0);
+        INSERT INTO meta(name, value) VALUES ('schema_version', 2), ('compact_rev', 0);
+        """;
+
+    // Version 1 -> 2: the same live keys and revisions, without the value copies (the log row of
+    // each live revision holds the value).
+    private const string MigrateFrom1 = """
+        CREATE TABLE current_v2 (
+            key TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
+            rev INTEGER NOT NULL,
+            create_rev INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO current_v2(key, rev, create_rev) SELECT key, rev, create_rev FROM current ORDER BY key;
+        DROP TABLE current;
+        ALTER TABLE current_v2 RENAME TO current;
+        UPDATE meta SET value = 2 WHERE name = 'schema_version';
         """;
 
     private static readonly string[] OurTables = ["current", "log", "meta"];
@@ -142,6 +157,11 @@ internal static class SqliteSchema
         {
             throw new StoreOpenException($"store file '{path}' is corrupt: {e.Message}", e);
         }
+        if (version == 1)
+        {
+            ExecuteAtomically(connection, MigrateFrom1);
+            return;
+        }
         if (version != SchemaVersion)
         {
             throw new StoreOpenException(
@@ -172,13 +192,17 @@ internal static class SqliteSchema
     public static void ConfigureReader(SqliteConnection connection) =>
         Execute(connection, "PRAGMA synchronous = FULL; PRAGMA query_only = 1");
 
-    private static void Create(SqliteConnection connection)
+    private static void Create(SqliteConnection connection) =>
+        ExecuteAtomically(connection, $"PRAGMA application_id = {ApplicationId};" + CreateTables);
+
+    /// <summary>Runs the statements in one transaction of a writer-configured connection: all or nothing.</summary>
+    private static void ExecuteAtomically(SqliteConnection connection, string statements)
     {
         ConfigureWriter(connection);
         using var transaction = connection.BeginTransaction();
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"PRAGMA application_id = {ApplicationId};" + CreateTables;
+        command.CommandText = statements;
         command.ExecuteNonQuery();
         transaction.Commit();
     }

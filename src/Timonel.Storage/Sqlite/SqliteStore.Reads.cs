@@ -10,7 +10,7 @@ public sealed partial class SqliteStore
         {
             var at = snapshot.Resolve(revision, out var header);
             using var command = revision <= 0
-                ? snapshot.Command("SELECT key, rev, create_rev, value FROM current WHERE key = $key", ("$key", key))
+                ? snapshot.Command("SELECT c.key, c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = $key", ("$key", key))
                 : snapshot.Command(
                     "SELECT key, rev, create_rev, value, deleted FROM log WHERE key = $key AND rev <= $at ORDER BY rev DESC LIMIT 1",
                     ("$key", key), ("$at", at));
@@ -36,7 +36,7 @@ public sealed partial class SqliteStore
             var current = request.Revision <= 0 || !ChangedSince(snapshot, request.Start, request.End, at);
             using var command = current
                 ? snapshot.Command(
-                    "SELECT key, rev, create_rev, value FROM current WHERE key >= $start AND key < $end ORDER BY key LIMIT $limit",
+                    "SELECT c.key, c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key >= $start AND c.key < $end ORDER BY c.key LIMIT $limit",
                     ("$start", request.Start), ("$end", request.End), ("$limit", fetch))
                 // The newest version of each key at or below the revision (SQLite takes the bare
                 // columns from the MAX row), unless that version is a tombstone.

@@ -47,7 +47,6 @@ internal sealed class WriteBatch
         upsert.Parameters[0].Value = key;
         upsert.Parameters[1].Value = revision;
         upsert.Parameters[2].Value = createRevision;
-        upsert.Parameters[3].Value = value;
         upsert.ExecuteNonQuery();
         Revision = revision;
         _events.Add(new WatchEvent(WatchEventType.Put, revision, new KeyValue(key, value, createRevision, revision), previous));
@@ -106,14 +105,14 @@ internal sealed class WriterStatements : IDisposable
 
     public WriterStatements(SqliteConnection connection)
     {
-        SelectCurrent = Prepare(connection, "SELECT rev, create_rev, value FROM current WHERE key = $key", "$key");
+        SelectCurrent = Prepare(connection, "SELECT c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = $key", "$key");
         InsertLog = Prepare(connection,
             "INSERT INTO log(rev, key, create_rev, prev_rev, deleted, value) VALUES ($rev, $key, $create, $prev, $deleted, $value)",
             "$rev", "$key", "$create", "$prev", "$deleted", "$value");
         UpsertCurrent = Prepare(connection,
-            "INSERT INTO current(key, rev, create_rev, value) VALUES ($key, $rev, $create, $value) " +
-            "ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev, value = excluded.value",
-            "$key", "$rev", "$create", "$value");
+            "INSERT INTO current(key, rev, create_rev) VALUES ($key, $rev, $create) " +
+            "ON CONFLICT(key) DO UPDATE SET rev = excluded.rev, create_rev = excluded.create_rev",
+            "$key", "$rev", "$create");
         DeleteCurrent = Prepare(connection, "DELETE FROM current WHERE key = $key", "$key");
         RecordCompactRevision = Prepare(connection, "UPDATE meta SET value = $rev WHERE name = 'compact_rev'", "$rev");
         // Replaced versions first (found through the prev_rev of the rows in range), then tombstones.

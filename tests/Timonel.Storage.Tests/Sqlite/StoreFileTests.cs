@@ -117,6 +117,56 @@ public sealed class StoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_version_1_store_is_migrated_on_open_keeping_every_value_and_revision()
+    {
+        // What builds before schema version 2 wrote: the live value copied into `current`.
+        var path = _directory.File("v1.db");
+        CreateDatabase(path, $"""
+            PRAGMA application_id = {SqliteSchema.ApplicationId}; PRAGMA journal_mode = WAL;
+            CREATE TABLE log (rev INTEGER PRIMARY KEY, key TEXT NOT NULL COLLATE BINARY, create_rev INTEGER NOT NULL,
+                prev_rev INTEGER NOT NULL, deleted INTEGER NOT NULL, value BLOB);
+            CREATE INDEX log_key_rev ON log(key, rev);
+            CREATE TABLE current (key TEXT NOT NULL COLLATE BINARY PRIMARY KEY, rev INTEGER NOT NULL,
+                create_rev INTEGER NOT NULL, value BLOB) WITHOUT ROWID;
+            CREATE TABLE meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+            INSERT INTO meta(name, value) VALUES ('schema_version', 1), ('compact_rev', 0);
+            INSERT INTO log VALUES (1, '/a', 1, 0, 0, X'6F6E65'), (2, '/a', 1, 1, 0, X'74776F'),
+                (3, '/b', 3, 0, 0, X'626565'), (4, '/c', 4, 0, 0, X'63'), (5, '/c', 4, 4, 1, X'');
+            INSERT INTO current VALUES ('/a', 2, 1, X'74776F'), ('/b', 3, 3, X'626565');
+            """);
+
+        await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            Assert.Equal(5, await store.GetRevisionAsync());
+            var a = (await store.GetAsync("/a")).Item!;
+            Assert.Equal(("two", 1L, 2L), (System.Text.Encoding.UTF8.GetString(a.Value.Span), a.CreateRevision, a.ModRevision));
+            Assert.Equal("one"u8.ToArray(), (await store.GetAsync("/a", 1)).Item!.Value.ToArray());
+            Assert.Null((await store.GetAsync("/c")).Item);
+            var listed = await store.RangeAsync(new RangeRequest("/", "0"));
+            Assert.Equal(["/a", "/b"], listed.Items.Select(item => item.Key));
+            Assert.Equal("bee"u8.ToArray(), listed.Items[1].Value.ToArray());
+            await store.UpdateAsync("/b", "bee2"u8.ToArray(), 3);
+        }
+        await using (var reopened = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            Assert.Equal("bee2"u8.ToArray(), (await reopened.GetAsync("/b")).Item!.Value.ToArray());
+            Assert.Equal(6, await reopened.GetRevisionAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_store_of_a_newer_schema_version_is_refused_naming_the_file_and_left_unchanged()
+    {
+        var path = _directory.File("future.db");
+        await using (var store = await SqliteStore.OpenAsync(new SqliteStoreOptions { Path = path }))
+        {
+            await store.CreateAsync("/a", "one"u8.ToArray());
+        }
+        CreateDatabase(path, $"UPDATE meta SET value = {SqliteSchema.SchemaVersion + 1} WHERE name = 'schema_version'");
+        await AssertRefusedUnchangedAsync(path);
+    }
+
+    [Fact]
     public async Task Automatic_compaction_keeps_the_configured_number_of_revisions()
     {
         var options = new SqliteStoreOptions
