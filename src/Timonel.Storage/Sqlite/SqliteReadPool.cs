@@ -12,7 +12,7 @@ internal sealed class SqliteReadPool(string path) : IDisposable
 {
     private const int MaxIdle = 8;
 
-    private readonly ConcurrentBag<SqliteConnection> _idle = [];
+    private readonly ConcurrentBag<ReadConnection> _idle = [];
     private volatile bool _disposed;
 
     /// <summary>Runs <paramref name="read"/> in a read transaction; SQLite failures become <see cref="StorageUnavailableException"/>.</summary>
@@ -23,9 +23,9 @@ internal sealed class SqliteReadPool(string path) : IDisposable
         var healthy = false;
         try
         {
-            using var transaction = connection.BeginTransaction(deferred: true);
-            var result = read(new ReadSnapshot(connection, transaction));
-            transaction.Commit();
+            connection.Begin();
+            var result = read(new ReadSnapshot(connection));
+            connection.Commit();
             healthy = true;
             return result;
         }
@@ -41,27 +41,24 @@ internal sealed class SqliteReadPool(string path) : IDisposable
             }
             else
             {
+                // Also what ends a transaction left open by a failed read: closing rolls it back.
                 connection.Dispose();
             }
         }
     }
 
-    private SqliteConnection Rent()
+    private ReadConnection Rent()
     {
         if (_idle.TryTake(out var connection))
         {
             return connection;
         }
-        connection = new SqliteConnection(SqliteSchema.ConnectionString(path));
         try
         {
-            connection.Open();
-            SqliteSchema.ConfigureReader(connection);
-            return connection;
+            return ReadConnection.Open(path);
         }
         catch (SqliteException e)
         {
-            connection.Dispose();
             throw new StorageUnavailableException($"the store '{path}' could not be opened for reading: {e.Message}", e);
         }
     }
@@ -77,14 +74,13 @@ internal sealed class SqliteReadPool(string path) : IDisposable
 }
 
 /// <summary>One read transaction: the queries a read may run against a single snapshot.</summary>
-internal readonly struct ReadSnapshot(SqliteConnection connection, SqliteTransaction transaction)
+internal readonly struct ReadSnapshot(ReadConnection connection)
 {
     /// <summary>The snapshot's revision and compact revision; a store never written is at revision 1.</summary>
     public (long Revision, long Compacted) Header()
     {
-        using var command = Command(
-            "SELECT (SELECT COALESCE(MAX(rev), 1) FROM log), (SELECT value FROM meta WHERE name = 'compact_rev')");
-        using var reader = command.ExecuteReader();
+        using var reader = Command(
+            "SELECT (SELECT COALESCE(MAX(rev), 1) FROM log), (SELECT value FROM meta WHERE name = 'compact_rev')").ExecuteReader();
         reader.Read();
         return (reader.GetInt64(0), reader.GetInt64(1));
     }
@@ -109,17 +105,9 @@ internal readonly struct ReadSnapshot(SqliteConnection connection, SqliteTransac
         return requested;
     }
 
-    public SqliteCommand Command(string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return command;
-    }
+    /// <summary>The connection's prepared statement for <paramref name="sql"/>: not to be disposed; dispose its reader.</summary>
+    public SqliteCommand Command(string sql, params (string Name, object Value)[] parameters) =>
+        connection.Statement(sql, parameters);
 
     public static KeyValue ReadKeyValue(SqliteDataReader reader, int first) => new(
         reader.GetString(first),

@@ -9,7 +9,7 @@ public sealed partial class SqliteStore
         return ValueTask.FromResult(_reads.Read(snapshot =>
         {
             var at = snapshot.Resolve(revision, out var header);
-            using var command = revision <= 0
+            var command = revision <= 0
                 ? snapshot.Command("SELECT c.key, c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key = $key", ("$key", key))
                 : snapshot.Command(
                     "SELECT key, rev, create_rev, value, deleted FROM log WHERE key = $key AND rev <= $at ORDER BY rev DESC LIMIT 1",
@@ -34,7 +34,7 @@ public sealed partial class SqliteStore
             // that revision: then the current table is the same answer and far cheaper (the check
             // scans only the revisions written after it).
             var current = request.Revision <= 0 || !ChangedSince(snapshot, request.Start, request.End, at);
-            using var command = current
+            var command = current
                 ? snapshot.Command(
                     "SELECT c.key, c.rev, c.create_rev, l.value FROM current c JOIN log l ON l.rev = c.rev WHERE c.key >= $start AND c.key < $end ORDER BY c.key LIMIT $limit",
                     ("$start", request.Start), ("$end", request.End), ("$limit", fetch))
@@ -64,7 +64,7 @@ public sealed partial class SqliteStore
 
     private static bool ChangedSince(ReadSnapshot snapshot, string start, string end, long at)
     {
-        using var command = snapshot.Command(
+        var command = snapshot.Command(
             "SELECT EXISTS(SELECT 1 FROM log WHERE rev > $at AND key >= $start AND key < $end)",
             ("$at", at), ("$start", start), ("$end", end));
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0;
@@ -76,7 +76,7 @@ public sealed partial class SqliteStore
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(_reads.Read(snapshot =>
         {
-            using var command = snapshot.Command(
+            var command = snapshot.Command(
                 "SELECT COUNT(*) FROM current WHERE key >= $start AND key < $end",
                 ("$start", prefix), ("$end", KeyRange.PrefixEnd(prefix)));
             return (long)command.ExecuteScalar()!;

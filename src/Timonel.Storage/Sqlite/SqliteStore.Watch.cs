@@ -63,7 +63,7 @@ public sealed partial class SqliteStore
         {
             throw new CompactedException(from, compacted);
         }
-        using var command = snapshot.Command(
+        var command = snapshot.Command(
             "SELECT l.key, l.rev, l.create_rev, l.value, l.deleted, p.key, p.rev, p.create_rev, p.value " +
             "FROM log l LEFT JOIN log p ON p.rev = l.prev_rev " +
             "WHERE l.rev >= $from AND l.rev <= $to AND l.key >= $start AND l.key < $end ORDER BY l.rev LIMIT $limit",

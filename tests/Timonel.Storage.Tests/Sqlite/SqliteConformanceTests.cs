@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Timonel.Storage.Sqlite;
 using Timonel.Storage.Tests.Conformance;
 
@@ -23,5 +24,30 @@ public sealed class SqliteConformanceTests : KeyValueStoreConformance, IDisposab
         Assert.Equal(1, await Store.GetRevisionAsync());
         Assert.Equal(1, (await Store.RangeAsync(RangeRequest.Prefix(""))).Revision);
         Assert.Equal(2, (await Store.CreateAsync("/a", Bytes("x"))).Revision);
+    }
+
+    [Fact]
+    public async Task Finished_reads_hold_no_snapshot_so_a_full_checkpoint_completes()
+    {
+        // Read connections keep their prepared statements between reads; a statement left
+        // running would pin its snapshot and the WAL could never be folded back.
+        var created = await Store.CreateAsync("/a", Bytes("x"));
+        for (var i = 0; i < 20; i++)
+        {
+            await Store.GetAsync("/a");
+            await Store.GetAsync("/a", created.Revision);
+            await Store.RangeAsync(RangeRequest.Prefix("/"));
+            await Store.CountAsync("/");
+        }
+        await Store.UpdateAsync("/a", Bytes("y"), created.Revision);
+
+        using var other = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = _directory.File("state.db"), Pooling = false }.ToString());
+        other.Open();
+        using var checkpoint = other.CreateCommand();
+        checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        using var reader = checkpoint.ExecuteReader();
+        Assert.True(reader.Read());
+        Assert.Equal(0L, reader.GetInt64(0)); // busy: 0 when no reader held the checkpoint back
+        Assert.Equal("y", System.Text.Encoding.UTF8.GetString((await Store.GetAsync("/a")).Item!.Value.Span));
     }
 }
