@@ -181,11 +181,11 @@ public sealed partial class ResourceHandler
             var previous = ev.PrevKv is null ? null : CachedObject.FromStored(ev.PrevKv.Value.Span, ev.PrevKv.ModRevision, longLived: false);
             if (ev.Type == WatchEventType.Delete)
             {
-                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, previous!.AtRevision(ev.Revision), previous, isDelete: true, longLived: false), 0);
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, previous!.AtRevision(ev.Revision), previous, isDelete: true), 0);
             }
             else
             {
-                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, CachedObject.FromStored(ev.Kv.Value.Span, ev.Kv.ModRevision, longLived: false), previous, isDelete: false, longLived: false), 0);
+                yield return (new CachedEvent(ev.Revision, ev.Kv!.Key, CachedObject.FromStored(ev.Kv.Value.Span, ev.Kv.ModRevision, longLived: false), previous, isDelete: false), 0);
             }
         }
     }

@@ -15,12 +15,8 @@ public sealed class CachedEvent
     /// <summary>Lines by type (ADDED, MODIFIED, DELETED), then the same as PartialObjectMetadata.</summary>
     private readonly byte[]?[] _lines = new byte[]?[6];
 
-    private readonly bool _longLived;
-
-    /// <param name="longLived">Kept by the cache's window (its lines go where the GC never moves them), not one watcher's passing event.</param>
-    public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete, bool longLived = true)
+    public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete)
     {
-        _longLived = longLived;
         Revision = revision;
         Key = key;
         Current = current;
@@ -40,14 +36,17 @@ public sealed class CachedEvent
     public byte[] Line(string type, bool metadataOnly = false)
     {
         var slot = (type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 }) + (metadataOnly ? 3 : 0);
-        return _lines[slot] ??= LineFor(type, Current, metadataOnly, _longLived);
+        return _lines[slot] ??= LineFor(type, Current, metadataOnly);
     }
 
     /// <summary>
     /// <c>{"type":T,"object":obj}\n</c> from the object's stored bytes, the whole object or only its
-    /// metadata as a PartialObjectMetadata; long lived: kept by the event window.
+    /// metadata as a PartialObjectMetadata. An ordinary array, even for the window's events: lines
+    /// come and go with the window, and on the pinned heap their freed slots (all smaller than a
+    /// stored object) made every later pinned allocation walk past them (6 % of the server's CPU
+    /// under create load, in the allocator's free-list loop).
     /// </summary>
-    public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false, bool longLived = false)
+    public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false)
     {
         using var scratch = JsonBytes.Scratch.Take();
         var buffer = scratch.Buffer;
@@ -58,7 +57,7 @@ public sealed class CachedEvent
         if (metadataOnly) obj.WriteMetadataTo(buffer);
         else obj.WriteTo(buffer);
         buffer.Write("}\n"u8);
-        return longLived ? CachedObject.LongLived(buffer.WrittenSpan) : buffer.WrittenSpan.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     public static byte[] Serialize(string type, JsonObject obj)
