@@ -12,7 +12,11 @@ namespace Timonel.Bench.ApiServer;
 /// against a `timonel server` process (SQLite store), while a separate process (<see cref="GetProbe"/>)
 /// GETs existing ConfigMaps at a modest paced rate (their p50/p99 is the read latency under write load). Then,
 /// in the same run, C concurrent raw etcd puts (no transaction) of the same bytes against a
-/// private etcd for the same time, and the ratio of the two rates.
+/// private etcd for the same time, and the ratio of the two rates. etcd is measured three ways
+/// (<c>--etcd</c>): <c>h2c-shared</c>, all writers multiplexed on one plain-HTTP/2 connection (the
+/// cheapest client etcd can have); <c>tls-shared</c>, the same over TLS (how an API server talks to
+/// etcd); <c>tls-per-writer</c>, one TLS connection per writer, as the API server is measured here
+/// (HTTPS, C connections).
 /// </summary>
 internal static class CreateBench
 {
@@ -25,21 +29,36 @@ internal static class CreateBench
         var getRate = flags.Int("get-rate", 200);
         var http = flags.String("http", "2") == "2" ? BenchHttp.Http2 : BenchHttp.Http11;
         var backends = flags.String("backend", "timonel,etcd").Split(',');
+        var etcdModes = flags.String("etcd", "h2c-shared,tls-shared,tls-per-writer").Split(',');
         flags.CheckAllUsed();
 
         var duration = TimeSpan.FromSeconds(seconds);
-        double? timonel = null, etcd = null;
+        double? timonel = null;
+        var etcd = new List<(string Mode, double Rate)>();
         if (backends.Contains("timonel"))
         {
             timonel = await MeasureServerAsync(connections, valueBytes, getRate, http, duration);
         }
         if (backends.Contains("etcd"))
         {
-            etcd = await MeasureEtcdAsync(connections, valueBytes, duration);
+            foreach (var mode in etcdModes)
+            {
+                var (tls, perWriter) = mode switch
+                {
+                    "h2c-shared" => (false, false),
+                    "tls-shared" => (true, false),
+                    "tls-per-writer" => (true, true),
+                    _ => throw new ArgumentException($"--etcd: unknown mode '{mode}' (h2c-shared, tls-shared, tls-per-writer)"),
+                };
+                etcd.Add((mode, await MeasureEtcdAsync(connections, valueBytes, duration, tls, perWriter)));
+            }
         }
-        if (timonel is { } t && etcd is { } e)
+        foreach (var (mode, rate) in etcd)
         {
-            Console.WriteLine($"ratio timonel creates / etcd puts: {t / e:F2}");
+            if (timonel is { } t)
+            {
+                Console.WriteLine($"ratio timonel creates / etcd puts ({mode}): {t / rate:F2}");
+            }
         }
         return 0;
     }
@@ -118,14 +137,21 @@ internal static class CreateBench
         return created;
     }
 
-    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration)
+    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration, bool tls, bool perWriter)
     {
-        await using var etcd = await EtcdProcess.StartAsync();
-        using var channel = GrpcChannel.ForAddress(etcd.ClientUrl, new GrpcChannelOptions
+        await using var etcd = await EtcdProcess.StartAsync(tls: tls);
+        // Shared: one channel (one HTTP/2 connection carries up to 100 streams). Per writer: a
+        // channel, and so a TLS connection, of its own.
+        var channels = Enumerable.Range(0, perWriter ? connections : 1).Select(_ => GrpcChannel.ForAddress(etcd.ClientUrl, new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true },
-        });
-        var kv = new KV.KVClient(channel);
+            HttpHandler = new SocketsHttpHandler
+            {
+                EnableMultipleHttp2Connections = !perWriter,
+                SslOptions = { RemoteCertificateValidationCallback = (_, presented, _, _) => etcd.IsServerCertificate(presented) },
+            },
+        })).ToArray();
+        using var dispose = new ChannelsDisposer(channels);
+        var clients = channels.Select(c => new KV.KVClient(c)).ToArray();
         // The same bytes the API server stores for one ConfigMap (its JSON), to a new key each time.
         var value = ByteString.CopyFrom(ConfigMaps.Body("bench", "c-00-0000", valueBytes));
         async Task<long> PutAsync(string prefix, TimeSpan length)
@@ -136,15 +162,28 @@ internal static class CreateBench
             {
                 for (var i = 0; clock.Elapsed < length; i++)
                 {
-                    await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"/registry/configmaps/bench/{prefix}{w}-{i}"), Value = value });
+                    await clients[w % clients.Length].PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"/registry/configmaps/bench/{prefix}{w}-{i}"), Value = value });
                     if (clock.Elapsed <= length) Interlocked.Increment(ref puts);
                 }
             })));
             return puts;
         }
         await PutAsync("warm-", TimeSpan.FromSeconds(2));
+        var (etcdCpu, benchCpu) = (etcd.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var rate = await PutAsync("c-", duration) / duration.TotalSeconds;
-        Console.WriteLine($"etcd 3.4 (raw put, gRPC): {rate:F0} puts/s ({connections} concurrent, {value.Length} B values, {duration.TotalSeconds:F0} s)");
+        (etcdCpu, benchCpu) = (etcd.CpuTime() - etcdCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
+        Console.WriteLine($"etcd 3.4 (raw put, gRPC, {(tls ? "TLS" : "plain HTTP/2")}, {(perWriter ? $"{connections} connections" : "one shared connection")}): " +
+            $"{rate:F0} puts/s ({connections} concurrent, {value.Length} B values, {duration.TotalSeconds:F0} s)");
+        Console.WriteLine($"  CPU in the window: etcd {etcdCpu.TotalSeconds / duration.TotalSeconds:F2} cores " +
+            $"({etcdCpu.TotalMilliseconds * 1000 / (rate * duration.TotalSeconds):F0} us per put), load generator {benchCpu.TotalSeconds / duration.TotalSeconds:F2} cores");
         return rate;
+    }
+
+    private sealed class ChannelsDisposer(GrpcChannel[] channels) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var channel in channels) channel.Dispose();
+        }
     }
 }
