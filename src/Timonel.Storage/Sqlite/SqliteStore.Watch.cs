@@ -48,6 +48,7 @@ public sealed partial class SqliteStore
         finally
         {
             _hub.Unregister(watcher);
+            watcher.Dispose();
             if (watcher.Lagged)
             {
                 SqliteLog.WatcherLagged(_logger, request.Prefix);

@@ -8,13 +8,16 @@ namespace Timonel.Storage.Sqlite;
 /// the watcher is cut (the consumer drains what was queued, then gets <see cref="WatchLaggedException"/>).
 /// Events below <see cref="MinRevision"/> are ignored; the consumer replays those from the log.
 /// </remarks>
-internal sealed class Watcher(string prefix, int capacity)
+internal sealed class Watcher(string prefix, int capacity) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Queue<WatchEvent> _queue = new();
     private TaskCompletionSource? _signal;
     private Exception? _terminal;
     private long _lastQueuedRevision;
+    /// <summary>One timer per watch, re-armed by each idle wait (not a timer and a timeout exception per wait).</summary>
+    private ITimer? _idleTimer;
+    private bool _idleElapsed;
 
     public string Prefix { get; } = prefix;
 
@@ -84,6 +87,7 @@ internal sealed class Watcher(string prefix, int capacity)
     /// </summary>
     public async ValueTask<WatchEvent?> NextAsync(TimeSpan idleTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        var armed = false;
         while (true)
         {
             Task waitFor;
@@ -97,22 +101,38 @@ internal sealed class Watcher(string prefix, int capacity)
                 {
                     throw _terminal;
                 }
+                if (armed && _idleElapsed)
+                {
+                    return null;
+                }
                 _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 waitFor = _signal.Task;
             }
-            if (idleTimeout == Timeout.InfiniteTimeSpan)
+            if (!armed && idleTimeout != Timeout.InfiniteTimeSpan)
             {
-                await waitFor.WaitAsync(cancellationToken);
-                continue;
+                lock (_gate)
+                {
+                    _idleElapsed = false;
+                }
+                _idleTimer ??= time.CreateTimer(static state => ((Watcher)state!).IdleElapsed(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                _idleTimer.Change(idleTimeout, Timeout.InfiniteTimeSpan);
+                armed = true;
             }
-            try
-            {
-                await waitFor.WaitAsync(idleTimeout, time, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                return null;
-            }
+            await waitFor.WaitAsync(cancellationToken);
         }
     }
+
+    private void IdleElapsed()
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _idleElapsed = true;
+            (wake, _signal) = (_signal, null);
+        }
+        wake?.TrySetResult();
+    }
+
+    /// <summary>Stops the idle timer; called once the watch has ended.</summary>
+    public void Dispose() => _idleTimer?.Dispose();
 }

@@ -104,6 +104,16 @@ public abstract partial class KeyValueStoreConformance
         Assert.Equal(WatchEventType.Progress, watch.Current.Type);
         Assert.True(watch.Current.Revision >= written.Revision);
         Assert.Null(watch.Current.Kv);
+        // Still idle: it hears again, and a change made since then comes through.
+        Assert.True(await watch.MoveNextAsync());
+        Assert.Equal(WatchEventType.Progress, watch.Current.Type);
+        var later = await MustCreateAsync(K("idle/b"), "2");
+        do
+        {
+            Assert.True(await watch.MoveNextAsync());
+        }
+        while (watch.Current.Type == WatchEventType.Progress);
+        Assert.Equal((K("idle/b"), later.Revision), (watch.Current.Kv!.Key, watch.Current.Revision));
     }
 
     [Fact]
