@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,8 @@ public sealed partial class ResourceHandler
     private static readonly TimeSpan DefaultWatchTimeout = TimeSpan.FromMinutes(30);
 
     /// <summary>
-    /// A watch: one compact JSON event per line, flushed per event. Starts after the given
+    /// A watch: one compact JSON event per line, flushed whenever no further event is waiting (and
+    /// at least every 64 KiB), so a busy watch sends many events per TLS record. Starts after the given
     /// resourceVersion, or with synthetic ADDED events for what exists when none (or "0") is
     /// given or sendInitialEvents=true (then a BOOKMARK marks the end of them). Events come from
     /// the resource's watch cache, or from the store's history when the revision is older than
@@ -78,11 +80,12 @@ public sealed partial class ResourceHandler
         {
             foreach (var obj in initialObjects)
             {
-                if (obj.Matches(options)) await writer.WriteObjectAsync("ADDED", obj, ct);
+                if (obj.Matches(options)) writer.WriteObject("ADDED", obj);
+                if (writer.ShouldFlush) await writer.FlushAsync(ct);
             }
             if (sendInitial)
             {
-                await writer.WriteBookmarkAsync(startAfter, initialEventsEnd: true, ct);
+                writer.WriteBookmark(startAfter, initialEventsEnd: true);
             }
             await writer.FlushAsync(ct);
             var subscription = await cache.SubscribeAsync(prefix, startAfter, ct);
@@ -100,18 +103,23 @@ public sealed partial class ResourceHandler
             {
                 if (ev is null)
                 {
-                    if (bookmarks) await writer.WriteBookmarkAsync(progress, initialEventsEnd: false, ct);
+                    if (bookmarks) writer.WriteBookmark(progress, initialEventsEnd: false);
                 }
                 else
                 {
-                    await WriteChangeAsync(writer, ev, options, ct);
+                    WriteChange(writer, ev, options);
                 }
-                await writer.FlushAsync(ct);
+                // From the store's history (a rare, old start) every event goes out at once: the
+                // next may be a whole progress interval away. From the cache, when none waits.
+                if (writer.ShouldFlush || (writer.HasUnflushed && (historyUntil is not null || subscription.Reader.Count == 0)))
+                {
+                    await writer.FlushAsync(ct);
+                }
             }
         }
         catch (CompactedException e)
         {
-            await writer.WriteAsync("ERROR", ApiError.Gone($"too old resource version: {startAfter} ({e.CompactedRevision})").ToStatus(), CancellationToken.None);
+            writer.Write("ERROR", ApiError.Gone($"too old resource version: {startAfter} ({e.CompactedRevision})").ToStatus());
         }
         catch (WatchLaggedException)
         {
@@ -196,57 +204,67 @@ public sealed partial class ResourceHandler
     /// Selectors apply to both sides of a change: an object that starts matching is ADDED, one that
     /// stops matching is DELETED, as upstream's watch filtering does.
     /// </summary>
-    private static async Task WriteChangeAsync(WatchWriter writer, CachedEvent ev, ListOptions options, CancellationToken ct)
+    private static void WriteChange(WatchWriter writer, CachedEvent ev, ListOptions options)
     {
         var before = Matches(ev.Previous, options);
         if (ev.IsDelete)
         {
-            if (before) await writer.WriteCachedAsync("DELETED", ev, ct);
+            if (before) writer.WriteCached("DELETED", ev);
             return;
         }
         var now = Matches(ev.Current, options);
-        if (now && before) await writer.WriteCachedAsync("MODIFIED", ev, ct);
-        else if (now) await writer.WriteCachedAsync("ADDED", ev, ct);
-        else if (before) await writer.WriteCachedAsync("DELETED", ev, ct);
+        if (now && before) writer.WriteCached("MODIFIED", ev);
+        else if (now) writer.WriteCached("ADDED", ev);
+        else if (before) writer.WriteCached("DELETED", ev);
     }
 }
 
-/// <summary>Writes watch events as one JSON line each; plain JSON lines are shared between watchers.</summary>
+/// <summary>
+/// Writes watch events as one JSON line each into the response's pipe without flushing; the
+/// caller flushes (<see cref="ShouldFlush"/> bounds what waits unflushed).
+/// </summary>
 /// <remarks>Metadata only: each event's object is a PartialObjectMetadata.</remarks>
 internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo resource, Tables.TableWriter? tables, HttpRequest request, bool metadataOnly)
 {
-    private readonly Stream _body = response.Body;
+    private const long FlushBytes = 64 * 1024;
+    private readonly CountingWriter _out = new(response.BodyWriter);
 
-    public async Task WriteAsync(string type, JsonObject obj, CancellationToken ct)
+    /// <summary>Something was written since the last flush.</summary>
+    public bool HasUnflushed => _out.Unflushed > 0;
+
+    /// <summary>Enough waits unflushed that the caller should flush now.</summary>
+    public bool ShouldFlush => _out.Unflushed >= FlushBytes;
+
+    public void Write(string type, JsonObject obj)
     {
         var payload = type == "ERROR" ? obj
             : tables is not null ? tables.ForObject(resource, obj, request)
             : metadataOnly ? PartialMetadata.Of(obj)
             : obj;
-        await _body.WriteAsync(CachedEvent.Serialize(type, payload), ct);
+        _out.Write(CachedEvent.Serialize(type, payload));
     }
 
-    public async Task WriteCachedAsync(string type, CachedEvent ev, CancellationToken ct)
+    public void WriteCached(string type, CachedEvent ev)
     {
         if (tables is not null)
         {
-            await WriteAsync(type, ev.Current.Parse(), ct);
+            Write(type, ev.Current.Parse());
             return;
         }
-        await _body.WriteAsync(ev.Line(type, metadataOnly), ct);
+        ev.WriteLine(_out, type, metadataOnly);
     }
 
-    public async Task WriteObjectAsync(string type, CachedObject obj, CancellationToken ct)
+    public void WriteObject(string type, CachedObject obj)
     {
         if (tables is not null)
         {
-            await WriteAsync(type, obj.Parse(), ct);
+            Write(type, obj.Parse());
             return;
         }
-        await _body.WriteAsync(CachedEvent.LineFor(type, obj, metadataOnly), ct);
+        CachedEvent.WriteLineTo(_out, type, obj, metadataOnly);
     }
 
-    public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken ct)
+    public void WriteBookmark(long revision, bool initialEventsEnd)
     {
         var meta = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture) };
         if (initialEventsEnd)
@@ -254,8 +272,28 @@ internal sealed class WatchWriter(HttpResponse response, Api.Scheme.ResourceInfo
             meta["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
         }
         var obj = new JsonObject { ["kind"] = resource.Kind, ["apiVersion"] = resource.ApiVersion, ["metadata"] = meta };
-        return _body.WriteAsync(CachedEvent.Serialize("BOOKMARK", obj), ct).AsTask();
+        _out.Write(CachedEvent.Serialize("BOOKMARK", obj));
     }
 
-    public Task FlushAsync(CancellationToken ct) => _body.FlushAsync(ct);
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        _out.Unflushed = 0;
+        await response.BodyWriter.FlushAsync(ct);
+    }
+
+    /// <summary>The response pipe, counting what was written into it since the last flush.</summary>
+    private sealed class CountingWriter(IBufferWriter<byte> inner) : IBufferWriter<byte>
+    {
+        public long Unflushed { get; set; }
+
+        public void Advance(int count)
+        {
+            Unflushed += count;
+            inner.Advance(count);
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+    }
 }

@@ -15,6 +15,9 @@ public sealed class CachedEvent
     /// <summary>Lines by type (ADDED, MODIFIED, DELETED), then the same as PartialObjectMetadata.</summary>
     private readonly byte[]?[] _lines = new byte[]?[6];
 
+    /// <summary>In a slot of <see cref="_lines"/>: that line was written once and not kept.</summary>
+    private static readonly byte[] WrittenOnce = [];
+
     public CachedEvent(long revision, string key, CachedObject current, CachedObject? previous, bool isDelete)
     {
         Revision = revision;
@@ -35,9 +38,36 @@ public sealed class CachedEvent
     /// <summary><c>{"type":T,"object":Current}\n</c> (the object, or only its metadata), built once per type.</summary>
     public byte[] Line(string type, bool metadataOnly = false)
     {
-        var slot = (type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 }) + (metadataOnly ? 3 : 0);
-        return _lines[slot] ??= LineFor(type, Current, metadataOnly);
+        var slot = Slot(type, metadataOnly);
+        var line = Volatile.Read(ref _lines[slot]);
+        if (line is null || ReferenceEquals(line, WrittenOnce))
+        {
+            line = LineFor(type, Current, metadataOnly);
+            Volatile.Write(ref _lines[slot], line);
+        }
+        return line;
     }
+
+    /// <summary>
+    /// Writes the line into <paramref name="output"/>. The first watcher to want it gets it built in
+    /// place and nothing is kept; a second one builds the shared copy. Most events have one
+    /// watcher per form (the garbage collector's metadata watch of every resource), and a kept
+    /// line lived in the window long enough to be copied through two GC generations.
+    /// </summary>
+    public void WriteLine(IBufferWriter<byte> output, string type, bool metadataOnly = false)
+    {
+        var slot = Slot(type, metadataOnly);
+        var line = Volatile.Read(ref _lines[slot]);
+        if (line is null && Interlocked.CompareExchange(ref _lines[slot], WrittenOnce, null) is null)
+        {
+            WriteLineTo(output, type, Current, metadataOnly);
+            return;
+        }
+        output.Write(line is null || ReferenceEquals(line, WrittenOnce) ? Line(type, metadataOnly) : line);
+    }
+
+    private static int Slot(string type, bool metadataOnly) =>
+        (type switch { "ADDED" => 0, "MODIFIED" => 1, _ => 2 }) + (metadataOnly ? 3 : 0);
 
     /// <summary>
     /// <c>{"type":T,"object":obj}\n</c> from the object's stored bytes, the whole object or only its
@@ -49,15 +79,20 @@ public sealed class CachedEvent
     public static byte[] LineFor(string type, CachedObject obj, bool metadataOnly = false)
     {
         using var scratch = JsonBytes.Scratch.Take();
-        var buffer = scratch.Buffer;
-        buffer.Write("{\"type\":\""u8);
-        System.Text.Encoding.ASCII.GetBytes(type, buffer.GetSpan(type.Length));
-        buffer.Advance(type.Length);
-        buffer.Write("\",\"object\":"u8);
-        if (metadataOnly) obj.WriteMetadataTo(buffer);
-        else obj.WriteTo(buffer);
-        buffer.Write("}\n"u8);
-        return buffer.WrittenSpan.ToArray();
+        WriteLineTo(scratch.Buffer, type, obj, metadataOnly);
+        return scratch.Buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes <c>{"type":T,"object":obj}\n</c> into <paramref name="output"/>.</summary>
+    public static void WriteLineTo(IBufferWriter<byte> output, string type, CachedObject obj, bool metadataOnly = false)
+    {
+        output.Write("{\"type\":\""u8);
+        System.Text.Encoding.ASCII.GetBytes(type, output.GetSpan(type.Length));
+        output.Advance(type.Length);
+        output.Write("\",\"object\":"u8);
+        if (metadataOnly) obj.WriteMetadataTo(output);
+        else obj.WriteTo(output);
+        output.Write("}\n"u8);
     }
 
     public static byte[] Serialize(string type, JsonObject obj)

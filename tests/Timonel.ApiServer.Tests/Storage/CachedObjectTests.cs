@@ -35,6 +35,29 @@ public sealed class CachedObjectTests
     }
 
     [Fact]
+    public void Every_watcher_of_an_event_gets_the_same_line_whether_built_in_place_or_shared()
+    {
+        var ev = new CachedEvent(43, "/registry/pods/shop/web-1", Cached(Pod, 43), Cached(Pod, 42), isDelete: false);
+        string Written(bool metadataOnly)
+        {
+            var output = new System.Buffers.ArrayBufferWriter<byte>();
+            ev.WriteLine(output, "MODIFIED", metadataOnly);
+            return Encoding.UTF8.GetString(output.WrittenSpan);
+        }
+
+        var first = Written(metadataOnly: false);
+        Assert.Equal([first, first], [Written(metadataOnly: false), Written(metadataOnly: false)]);
+        var line = JsonNode.Parse(first)!.AsObject();
+        Assert.Equal(("MODIFIED", "43"), (line["type"]!.GetValue<string>(), line["object"]!["metadata"]!["resourceVersion"]!.GetValue<string>()));
+        Assert.EndsWith("}\n", first, StringComparison.Ordinal);
+
+        var metadata = Written(metadataOnly: true);
+        Assert.Equal(metadata, Written(metadataOnly: true));
+        Assert.Null(JsonNode.Parse(metadata)!["object"]!["spec"]);
+        Assert.Equal("PartialObjectMetadata", JsonNode.Parse(metadata)!["object"]!["kind"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void At_another_revision_only_the_resource_version_changes()
     {
         var deleted = Cached(Pod, 10).AtRevision(11).Parse();
