@@ -57,13 +57,12 @@ public sealed class CachedEvent
     public void WriteLine(IBufferWriter<byte> output, string type, bool metadataOnly = false)
     {
         var slot = Slot(type, metadataOnly);
-        var line = Volatile.Read(ref _lines[slot]);
-        if (line is null && Interlocked.CompareExchange(ref _lines[slot], WrittenOnce, null) is null)
+        if (Volatile.Read(ref _lines[slot]) is null && Interlocked.CompareExchange(ref _lines[slot], WrittenOnce, null) is null)
         {
             WriteLineTo(output, type, Current, metadataOnly);
             return;
         }
-        output.Write(line is null || ReferenceEquals(line, WrittenOnce) ? Line(type, metadataOnly) : line);
+        output.Write(Line(type, metadataOnly));
     }
 
     private static int Slot(string type, bool metadataOnly) =>

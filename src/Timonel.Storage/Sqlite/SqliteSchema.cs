@@ -28,7 +28,9 @@ internal static class SqliteSchema
 
     private static readonly byte[] HeaderMagic = "SQLite format 3\0"u8.ToArray();
 
-    private const string CreateTables = """
+    private const string CurrentColumns = "key TEXT NOT NULL COLLATE BINARY PRIMARY KEY, rev INTEGER NOT NULL, create_rev INTEGER NOT NULL";
+
+    private const string CreateTables = $"""
         CREATE TABLE log (
             rev INTEGER PRIMARY KEY,
             key TEXT NOT NULL COLLATE BINARY,
@@ -37,21 +39,15 @@ internal static class SqliteSchema
             deleted INTEGER NOT NULL,
             value BLOB);
         CREATE INDEX log_key_rev ON log(key, rev);
-        CREATE TABLE current (
-            key TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
-            rev INTEGER NOT NULL,
-            create_rev INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE current ({CurrentColumns}) WITHOUT ROWID;
         CREATE TABLE meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO meta(name, value) VALUES ('schema_version', 2), ('compact_rev', 0);
         """;
 
     // Version 1 -> 2: the same live keys and revisions, without the value copies (the log row of
     // each live revision holds the value).
-    private const string MigrateFrom1 = """
-        CREATE TABLE current_v2 (
-            key TEXT NOT NULL COLLATE BINARY PRIMARY KEY,
-            rev INTEGER NOT NULL,
-            create_rev INTEGER NOT NULL) WITHOUT ROWID;
+    private const string MigrateFrom1 = $"""
+        CREATE TABLE current_v2 ({CurrentColumns}) WITHOUT ROWID;
         INSERT INTO current_v2(key, rev, create_rev) SELECT key, rev, create_rev FROM current ORDER BY key;
         DROP TABLE current;
         ALTER TABLE current_v2 RENAME TO current;
