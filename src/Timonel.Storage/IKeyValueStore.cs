@@ -50,6 +50,19 @@ public interface IKeyValueStore : IAsyncDisposable
     /// </summary>
     IAsyncEnumerable<WatchEvent> WatchAsync(WatchRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Whether <see cref="RequestWatchProgress"/> is offered. A caller that needs a view as fresh as
+    /// the current revision reads the store instead when it is not.
+    /// </summary>
+    bool ReportsProgressOnRequest { get; }
+
+    /// <summary>
+    /// Asks every watch opened with <see cref="WatchRequest.ProgressNotify"/> to report progress as
+    /// soon as it has delivered every event up to the store's current revision, instead of waiting
+    /// for its idle interval (etcd's progress request).
+    /// </summary>
+    void RequestWatchProgress();
+
     /// <summary>Discards history below <paramref name="revision"/>; later reads below it are compacted.</summary>
     ValueTask CompactAsync(long revision, CancellationToken cancellationToken = default);
 

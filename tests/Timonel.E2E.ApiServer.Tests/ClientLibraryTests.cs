@@ -91,4 +91,38 @@ public sealed class ClientLibraryTests(ServerFixture f) : IClassFixture<ServerFi
         var scale = await client.AppsV1.ReadNamespacedDeploymentScaleAsync("d", "lib2");
         Assert.Equal(1, scale.Spec.Replicas);
     }
+
+    [Fact]
+    public async Task Lists_page_through_limit_and_continue_and_show_every_acknowledged_write()
+    {
+        using var client = Client();
+        await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "pages" } });
+        for (var i = 0; i < 7; i++)
+        {
+            await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = $"s{i}" } }, "pages");
+            // A list right after the 201 (no resourceVersion: the newest state) holds it.
+            var now = await client.CoreV1.ListNamespacedSecretAsync("pages");
+            Assert.Contains($"s{i}", now.Items.Select(c => c.Metadata.Name));
+        }
+
+        var first = await client.CoreV1.ListNamespacedSecretAsync("pages", limit: 3);
+        Assert.Equal(["s0", "s1", "s2"], first.Items.Select(c => c.Metadata.Name));
+        Assert.Equal(4, first.Metadata.RemainingItemCount);
+        Assert.False(string.IsNullOrEmpty(first.Metadata.ContinueProperty));
+
+        // Written after the first page: later pages still show the list as of the first one.
+        await client.CoreV1.CreateNamespacedSecretAsync(new V1Secret { Metadata = new V1ObjectMeta { Name = "s9" } }, "pages");
+        var second = await client.CoreV1.ListNamespacedSecretAsync("pages", limit: 3, continueParameter: first.Metadata.ContinueProperty);
+        Assert.Equal(["s3", "s4", "s5"], second.Items.Select(c => c.Metadata.Name));
+        Assert.Equal(first.Metadata.ResourceVersion, second.Metadata.ResourceVersion);
+        var third = await client.CoreV1.ListNamespacedSecretAsync("pages", limit: 3, continueParameter: second.Metadata.ContinueProperty);
+        Assert.Equal(["s6"], third.Items.Select(c => c.Metadata.Name));
+        Assert.True(string.IsNullOrEmpty(third.Metadata.ContinueProperty));
+
+        // A write of another resource moves the list's revision along although no configmap changed.
+        var other = await client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "other" } }, "pages");
+        var after = await client.CoreV1.ListNamespacedSecretAsync("pages", labelSelector: "", limit: 100);
+        Assert.True(long.Parse(after.Metadata.ResourceVersion) >= long.Parse(other.Metadata.ResourceVersion));
+        Assert.Equal(8, after.Items.Count);
+    }
 }

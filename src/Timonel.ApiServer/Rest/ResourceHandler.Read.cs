@@ -50,9 +50,19 @@ public sealed partial class ResourceHandler
         }
         var wantsTable = tables.WantsTable(context.Request);
         var metadataOnly = !wantsTable && PartialMetadata.Wanted(context.Request);
-        if (options!.Labels.IsEmpty && options.Fields.IsEmpty && options.ResourceVersion != "0" && !wantsTable)
+        ListPage? page;
+        if (await ListFromCacheAsync(request, options!, context.RequestAborted) is { } cached)
         {
-            // The common plain list: stored bytes straight to the client, nothing parsed.
+            if (!wantsTable)
+            {
+                await Responses.WriteCachedListAsync(context, request.Resource, cached, metadataOnly);
+                return;
+            }
+            page = new ListPage(cached.Items.Select(i => i.Parse()).ToList(), cached.Revision, cached.Continue, cached.RemainingItemCount);
+        }
+        else if (options!.Labels.IsEmpty && options.Fields.IsEmpty && !wantsTable)
+        {
+            // The plain list the cache cannot answer: stored bytes straight to the client, nothing parsed.
             var (stored, storedError) = await api.StoreFor(request.Resource).ListStoredAsync(request.Namespace, options, context.RequestAborted);
             if (storedError is not null)
             {
@@ -61,20 +71,6 @@ public sealed partial class ResourceHandler
             }
             await Responses.WriteStoredListAsync(context, request.Resource, stored!, metadataOnly);
             return;
-        }
-        ListPage? page;
-        if (options.ResourceVersion == "0" && options.Continue is null && options.ResourceVersionMatch != "Exact")
-        {
-            // "Any" revision: served from the watch cache, as upstream does (and, as upstream, without paging).
-            var store = api.StoreFor(request.Resource);
-            var (items, revision) = await api.CacheFor(request.Resource).SnapshotAsync(store.Prefix(request.Namespace), context.RequestAborted);
-            var matching = items.Where(i => i.Matches(options)).ToList();
-            if (!wantsTable)
-            {
-                await Responses.WriteCachedListAsync(context, request.Resource, matching, revision, metadataOnly);
-                return;
-            }
-            page = new ListPage(matching.Select(i => i.Parse()).ToList(), revision, null, null);
         }
         else
         {
@@ -96,6 +92,43 @@ public sealed partial class ResourceHandler
             return;
         }
         await Responses.WriteListAsync(context, request.Resource, page!);
+    }
+
+    /// <summary>
+    /// A list the watch cache answers, as upstream's does: at resourceVersion "0" whatever it holds
+    /// (unpaged, as upstream); without a resourceVersion, or with one to be not older than, once it
+    /// holds every change up to the store's current revision (or that one). Such a list is paged
+    /// from the cache; later pages read the store at the first page's revision. Null: read the store.
+    /// </summary>
+    private async Task<Page<CachedObject>?> ListFromCacheAsync(RequestInfo request, ListOptions options, CancellationToken ct)
+    {
+        if (options.Continue is not null || options.ResourceVersionMatch == "Exact")
+        {
+            return null;
+        }
+        var store = api.StoreFor(request.Resource);
+        var cache = api.CacheFor(request.Resource);
+        var prefix = store.Prefix(request.Namespace);
+        if (options.ResourceVersion == "0")
+        {
+            var (all, revision) = await cache.SnapshotAsync(prefix, ct);
+            return new Page<CachedObject>(all.Where(i => i.Matches(options)).ToList(), revision, null, null);
+        }
+        var minRevision = options.ResourceVersion.Length > 0 ? long.Parse(options.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        if (await cache.FreshSnapshotAsync(prefix, minRevision, ct) is not { } fresh)
+        {
+            return null;
+        }
+        var matching = fresh.Items.Where(i => i.Matches(options)).ToList();
+        if (options.Limit <= 0 || matching.Count <= options.Limit)
+        {
+            return new Page<CachedObject>(matching, fresh.Revision, null, null);
+        }
+        var first = matching.GetRange(0, options.Limit);
+        var last = first[^1];
+        var token = new ContinueToken(fresh.Revision, store.Key(last.Namespace, last.Name)).Encode();
+        var selective = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
+        return new Page<CachedObject>(first, fresh.Revision, token, selective ? null : matching.Count - options.Limit);
     }
 
     internal static (ListOptions? Options, ApiError? Error) ParseListOptions(IQueryCollection query)

@@ -69,12 +69,13 @@ public static class Responses
     }
 
     /// <summary>A List of watch-cache objects, copied as bytes.</summary>
-    public static async Task WriteCachedListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, IReadOnlyList<CachedObject> items, long revision, bool metadataOnly)
+    public static async Task WriteCachedListAsync(HttpContext context, Api.Scheme.ResourceInfo resource, Page<CachedObject> page, bool metadataOnly)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = Json;
         var output = context.Response.BodyWriter;
-        WriteListHeader(output, resource, ListMetadata(revision, null, null), metadataOnly);
+        var items = page.Items;
+        WriteListHeader(output, resource, ListMetadata(page.Revision, page.Continue, page.RemainingItemCount), metadataOnly);
         for (var i = 0; i < items.Count; i++)
         {
             if (i > 0) output.Write(","u8);

@@ -49,6 +49,12 @@ public sealed class CachedObject
         return copy;
     }
 
+    /// <summary>metadata.name.</summary>
+    public string Name => Fields.TryGet("metadata.name", out var name) ? name : "";
+
+    /// <summary>metadata.namespace ("" for a cluster-scoped object).</summary>
+    public string Namespace => Fields.TryGet("metadata.namespace", out var ns) ? ns : "";
+
     /// <summary>The same object shown at another revision (a delete shows the object at the delete's revision).</summary>
     public CachedObject AtRevision(long revision) => new(Stored, revision, Fields);
 

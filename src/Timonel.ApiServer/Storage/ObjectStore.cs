@@ -88,7 +88,9 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
             {
                 var want = options.Limit > 0 ? options.Limit - items.Count : 0;
                 var page = await store.RangeAsync(new RangeRequest(start, end, revision, want > 0 ? Math.Max(want, filtered ? 100 : want) : 0), ct);
-                revision = page.Revision;
+                // A list at a given revision (a continuation, or Exact) reports that revision, as
+                // upstream does; the store's answer carries its current one.
+                if (revision == 0) revision = page.Revision;
                 more = page.More;
                 foreach (var kv in page.Items)
                 {

@@ -19,6 +19,10 @@ public sealed class WatchCache : IAsyncDisposable
 {
     private const int WindowSize = 8192;
     private const int SubscriberBuffer = 4096;
+    /// <summary>How long a fresh read waits for the cache to catch up before the caller reads the store (upstream: 3 s).</summary>
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(3);
+    /// <summary>How often a waiting fresh read asks the store for progress again.</summary>
+    private static readonly TimeSpan ProgressRetry = TimeSpan.FromMilliseconds(100);
 
     private readonly IKeyValueStore _store;
     private readonly string _prefix;
@@ -32,6 +36,8 @@ public sealed class WatchCache : IAsyncDisposable
     private string[]? _sortedKeys;
     private readonly Queue<CachedEvent> _window = new();
     private readonly List<Subscription> _subscribers = [];
+    /// <summary>Fresh reads waiting for the cache to reach a revision.</summary>
+    private readonly List<(long Revision, TaskCompletionSource Reached)> _catchUpWaiters = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision;
@@ -63,6 +69,85 @@ public sealed class WatchCache : IAsyncDisposable
     public async Task<(IReadOnlyList<CachedObject> Items, long Revision)> SnapshotAsync(string prefix, CancellationToken ct)
     {
         await ReadyAsync(ct);
+        return Snapshot(prefix);
+    }
+
+    /// <summary>
+    /// The objects under a prefix once the cache holds every change up to <paramref name="minRevision"/>
+    /// (0: the store's current revision, a consistent read as upstream serves lists without a
+    /// resourceVersion from its cache). Null when the store cannot report progress on request, or the
+    /// cache did not catch up within <see cref="CatchUpLimit"/>: the caller then reads the store.
+    /// </summary>
+    public async Task<(IReadOnlyList<CachedObject> Items, long Revision)?> FreshSnapshotAsync(string prefix, long minRevision, CancellationToken ct)
+    {
+        if (!_store.ReportsProgressOnRequest)
+        {
+            return null;
+        }
+        await ReadyAsync(ct);
+        var target = minRevision > 0 ? minRevision : await _store.GetRevisionAsync(ct);
+        return await CatchUpAsync(target, ct) ? Snapshot(prefix) : null;
+    }
+
+    /// <summary>
+    /// Waits until the cache's revision reaches <paramref name="target"/>. Changes of other
+    /// resources move the store's revision without an event here, so the store is asked for a
+    /// progress notification, which arrives once this cache's store watch has delivered everything.
+    /// </summary>
+    private async Task<bool> CatchUpAsync(long target, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (true)
+        {
+            lock (_lock)
+            {
+                if (_revision >= target) return true;
+            }
+            _store.RequestWatchProgress();
+            var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_lock)
+            {
+                if (_revision >= target) return true;
+                _catchUpWaiters.Add((target, reached));
+            }
+            var left = CatchUpLimit - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                lock (_lock) _catchUpWaiters.Remove((target, reached));
+                return false;
+            }
+            try
+            {
+                await reached.Task.WaitAsync(left < ProgressRetry ? left : ProgressRetry, ct);
+                return true;
+            }
+            catch (TimeoutException)
+            {
+                lock (_lock) _catchUpWaiters.Remove((target, reached));
+                if (left <= ProgressRetry) return false;
+            }
+            catch (OperationCanceledException)
+            {
+                lock (_lock) _catchUpWaiters.Remove((target, reached));
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Releases the fresh reads the cache's revision now satisfies; under <see cref="_lock"/>.</summary>
+    private void ReleaseCaughtUpLocked()
+    {
+        if (_catchUpWaiters.Count == 0) return;
+        _catchUpWaiters.RemoveAll(w =>
+        {
+            if (w.Revision > _revision) return false;
+            w.Reached.TrySetResult();
+            return true;
+        });
+    }
+
+    private (IReadOnlyList<CachedObject> Items, long Revision) Snapshot(string prefix)
+    {
         lock (_lock)
         {
             var keys = _sortedKeys ??= SortedKeys();
@@ -182,6 +267,7 @@ public sealed class WatchCache : IAsyncDisposable
             _window.Clear();
             _revision = revision;
             _completeAfter = revision;
+            ReleaseCaughtUpLocked();
         }
         return revision;
     }
@@ -196,6 +282,7 @@ public sealed class WatchCache : IAsyncDisposable
             {
                 _revision = Math.Max(_revision, ev.Revision);
                 foreach (var sub in _subscribers) sub.Progress(ev.Revision);
+                ReleaseCaughtUpLocked();
                 return;
             }
             var key = ev.Kv!.Key;
@@ -215,6 +302,7 @@ public sealed class WatchCache : IAsyncDisposable
                 if (!existed) _sortedKeys = null;
             }
             _revision = ev.Revision;
+            ReleaseCaughtUpLocked();
             _window.Enqueue(cached);
             if (_window.Count > WindowSize) _completeAfter = _window.Dequeue().Revision;
             _subscribers.RemoveAll(sub => !sub.Offer(cached));

@@ -56,6 +56,17 @@ public sealed partial class EtcdStore : IKeyValueStore
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Not offered: etcd before 3.4.31 / 3.5.13 may answer a progress request ahead of events it
+    /// has not sent yet (etcd issues 15220 and 17507), and Debian's etcd is 3.4.23; upstream
+    /// Kubernetes likewise reads etcd for fresh lists when the server is older than that.
+    /// </remarks>
+    public bool ReportsProgressOnRequest => false;
+
+    /// <inheritdoc />
+    public void RequestWatchProgress() => throw new NotSupportedException("progress requests are not used with this etcd; see ReportsProgressOnRequest");
+
+    /// <inheritdoc />
     public async ValueTask<long> GetRevisionAsync(CancellationToken cancellationToken = default)
     {
         // A count-only read of one key that cannot exist costs etcd next to nothing.

@@ -15,7 +15,7 @@ public sealed partial class SqliteStore
     public async IAsyncEnumerable<WatchEvent> WatchAsync(WatchRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request.Prefix);
-        var watcher = new Watcher(request.Prefix, _options.WatchBufferSize);
+        var watcher = new Watcher(request.Prefix, _options.WatchBufferSize, request.ProgressNotify);
         var published = _hub.Register(watcher, request.StartRevision);
         try
         {

@@ -74,6 +74,12 @@ public sealed partial class SqliteStore : IKeyValueStore
     }
 
     /// <inheritdoc />
+    public bool ReportsProgressOnRequest => true;
+
+    /// <inheritdoc />
+    public void RequestWatchProgress() => _hub.RequestProgress();
+
+    /// <inheritdoc />
     public ValueTask<long> GetRevisionAsync(CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(_hub.PublishedRevision);
 

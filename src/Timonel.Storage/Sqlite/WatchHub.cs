@@ -71,6 +71,18 @@ internal sealed class WatchHub(long initialRevision)
         }
     }
 
+    /// <summary>Asks every watcher that reports progress to do so as soon as its queue is drained.</summary>
+    public void RequestProgress()
+    {
+        foreach (var watcher in Volatile.Read(ref _watchers))
+        {
+            if (watcher.ProgressNotify)
+            {
+                watcher.RequestProgress();
+            }
+        }
+    }
+
     /// <summary>Ends every watch (store closing).</summary>
     public void Close()
     {

@@ -8,7 +8,7 @@ namespace Timonel.Storage.Sqlite;
 /// the watcher is cut (the consumer drains what was queued, then gets <see cref="WatchLaggedException"/>).
 /// Events below <see cref="MinRevision"/> are ignored; the consumer replays those from the log.
 /// </remarks>
-internal sealed class Watcher(string prefix, int capacity) : IDisposable
+internal sealed class Watcher(string prefix, int capacity, bool progressNotify) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Queue<WatchEvent> _queue = new();
@@ -18,8 +18,12 @@ internal sealed class Watcher(string prefix, int capacity) : IDisposable
     /// <summary>One timer per watch, re-armed by each idle wait (not a timer and a timeout exception per wait).</summary>
     private ITimer? _idleTimer;
     private bool _idleElapsed;
+    private bool _progressRequested;
 
     public string Prefix { get; } = prefix;
+
+    /// <summary>Whether the consumer reports progress (when idle, and when asked).</summary>
+    public bool ProgressNotify { get; } = progressNotify;
 
     /// <summary>Set once, under the publish lock, at registration.</summary>
     public long MinRevision { get; set; }
@@ -101,8 +105,9 @@ internal sealed class Watcher(string prefix, int capacity) : IDisposable
                 {
                     throw _terminal;
                 }
-                if (armed && _idleElapsed)
+                if ((armed && _idleElapsed) || _progressRequested)
                 {
+                    _progressRequested = false;
                     return null;
                 }
                 _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -120,6 +125,21 @@ internal sealed class Watcher(string prefix, int capacity) : IDisposable
             }
             await waitFor.WaitAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Makes the consumer's wait end as if idle once the queue is drained, so it reports progress
+    /// now instead of after the idle interval (etcd's progress request).
+    /// </summary>
+    public void RequestProgress()
+    {
+        TaskCompletionSource? wake;
+        lock (_gate)
+        {
+            _progressRequested = true;
+            (wake, _signal) = (_signal, null);
+        }
+        wake?.TrySetResult();
     }
 
     private void IdleElapsed()

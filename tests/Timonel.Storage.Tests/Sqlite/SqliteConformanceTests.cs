@@ -19,6 +19,31 @@ public sealed class SqliteConformanceTests : KeyValueStoreConformance, IDisposab
     public void Dispose() => _directory.Dispose();
 
     [Fact]
+    public async Task A_progress_request_is_answered_after_pending_events_without_waiting_for_idle()
+    {
+        // An idle interval of an hour: any progress within the test's patience came from the request.
+        await using var store = await SqliteStore.OpenAsync(new SqliteStoreOptions
+        {
+            Path = _directory.File("progress.db"),
+            ProgressInterval = TimeSpan.FromHours(1),
+        });
+        Assert.True(store.ReportsProgressOnRequest);
+        using var cts = new CancellationTokenSource(Patience);
+        await using var watch = store.WatchAsync(new WatchRequest("/a/", 0, ProgressNotify: true), cts.Token).GetAsyncEnumerator(cts.Token);
+        var first = watch.MoveNextAsync().AsTask();
+        var mine = await store.CreateAsync("/a/1", Bytes("x"));
+        var other = await store.CreateAsync("/b/1", Bytes("y"));
+        store.RequestWatchProgress();
+
+        // The event still queued comes first, then progress at (at least) the newest revision.
+        Assert.True(await first);
+        Assert.Equal((WatchEventType.Put, mine.Revision), (watch.Current.Type, watch.Current.Revision));
+        Assert.True(await watch.MoveNextAsync());
+        Assert.Equal(WatchEventType.Progress, watch.Current.Type);
+        Assert.True(watch.Current.Revision >= other.Revision);
+    }
+
+    [Fact]
     public async Task A_store_never_written_is_at_revision_1_and_the_first_write_gets_2()
     {
         Assert.Equal(1, await Store.GetRevisionAsync());
