@@ -46,6 +46,9 @@ internal static class CreateStepsBench
         Time("decode from the store (ObjectCodec.Decode)", iterations, () => ObjectCodec.Decode(stored, 42));
         Time("watch cache event (selectable fields + ADDED line)", iterations, () =>
             new CachedEvent(42, "k", CachedObject.FromStored(stored, 42), null, false).Line("ADDED"));
+        Time("  of which selectable fields (SelectableFields.Read)", iterations, () => Timonel.ApiServer.Storage.Selection.SelectableFields.Read(stored));
+        var cachedObject = CachedObject.FromStored(stored, 42);
+        Time("  of which the ADDED line", iterations, () => new CachedEvent(42, "k", cachedObject, null, false).Line("ADDED"));
         Console.WriteLine($"(ConfigMap body {body.Length} B, stored {stored.Length} B)");
         TimePodUpdates(iterations, now);
         return Task.FromResult(0);

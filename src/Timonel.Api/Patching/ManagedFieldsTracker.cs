@@ -4,9 +4,10 @@
 //
 //   JsonObject ManagedFieldsTracker.RecordUpdate(JsonObject? old, JsonObject updated, UpdateRequest request)
 //
-// old is the stored object (null on create); updated is the object about to be stored. The result
-// is a copy of updated with metadata.managedFields recomputed from old's entries; managedFields a
-// client sent in updated are ignored (limit: upstream lets a client reset them that way).
+// old is the stored object (null on create); updated is the object about to be stored, which the
+// caller owns: its metadata.managedFields are recomputed in place from old's entries and it is
+// returned. managedFields a client sent in updated are ignored (limit: upstream lets a client reset
+// them that way).
 using System.Text.Json.Nodes;
 
 namespace Timonel.Api.Patching;
@@ -24,8 +25,10 @@ public static class ManagedFieldsTracker
         ArgumentNullException.ThrowIfNull(updated);
         ArgumentNullException.ThrowIfNull(request);
         var entries = ManagedFields.Read(old);
-        // old is only read: the walk treats its managedFields as absent instead of copying it without them.
-        var after = WithoutManagedFields(updated);
+        // old is only read: the walk treats its managedFields as absent instead of copying it without
+        // them. updated is the caller's to change (a create's request body, an update's fresh copy).
+        var after = updated;
+        (after["metadata"] as JsonObject)?.Remove("managedFields");
         var (changed, removed) = FieldWalk.Compare(old, after, request.Schema, request.Subresource, withoutManagedFields: true);
 
         var mine = entries.Find(e => e.Is(request.Manager, ManagedFieldsEntry.Update, request.Subresource))?.Fields ?? new FieldSet();
@@ -44,12 +47,5 @@ public static class ManagedFieldsTracker
         }
         ManagedFields.Write(after, entries);
         return after;
-    }
-
-    private static JsonObject WithoutManagedFields(JsonObject obj)
-    {
-        var copy = (JsonObject)obj.DeepClone();
-        (copy["metadata"] as JsonObject)?.Remove("managedFields");
-        return copy;
     }
 }

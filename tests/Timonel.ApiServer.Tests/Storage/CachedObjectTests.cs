@@ -97,4 +97,31 @@ public sealed class CachedObjectTests
         Assert.False(cached.Matches(Select("app")));
         Assert.True(cached.Matches(Select(fields: "metadata.name=a")));
     }
+
+    [Theory]
+    [InlineData(Pod)]
+    [InlineData("""{"kind":"Event","metadata":{"name":"e","namespace":"n","labels":{"a":"1","b":2}},"involvedObject":{"kind":"Pod","name":"p","uid":"u","fieldPath":"spec.containers{c}"},"reason":"Started","type":"Normal","reportingComponent":"kubelet","count":3}""")]
+    [InlineData("""{"kind":"ReplicaSet","metadata":{"name":"r","na\u006despace":"n","labels":{}},"status":{"replicas":3,"phase":{"nested":"x"}},"spec":{"unschedulable":true,"nodeName":null}}""")]
+    [InlineData("""{"kind":"Weird","metadata":"not an object","spec":[1,2],"reason":{"x":1},"type":"T"}""")]
+    public void Kept_fields_and_labels_read_as_from_the_parsed_object(string json)
+    {
+        var cached = Cached(json);
+        var parsed = cached.Parse();
+        string[] paths =
+        [
+            "metadata.name", "metadata.namespace", "metadata.deletionTimestamp", "spec.nodeName", "spec.hostNetwork",
+            "spec.unschedulable", "status.phase", "status.podIP", "status.replicas", "involvedObject.kind", "involvedObject.name",
+            "involvedObject.uid", "involvedObject.fieldPath", "reason", "type", "reportingComponent",
+        ];
+        foreach (var path in paths)
+        {
+            Assert.True(cached.Fields.TryGet(path, out var kept), path);
+            Assert.Equal(FieldSelector.ValueAt(parsed, path) ?? "", kept);
+        }
+        // Labels: the string-valued members of metadata.labels, none when it holds none.
+        var expected = ((parsed["metadata"] as JsonObject)?["labels"] as JsonObject)?
+            .Where(l => l.Value?.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            .Select(l => $"{l.Key}={l.Value!.GetValue<string>()}").Order().ToList() ?? [];
+        Assert.Equal(expected, cached.Fields.Labels?.Select(l => $"{l.Key}={l.Value}").Order().ToList() ?? []);
+    }
 }

@@ -57,49 +57,116 @@ public sealed class SelectableFields
         return false;
     }
 
-    /// <summary>Reads the labels and known paths of a stored object.</summary>
+    /// <summary>
+    /// For each first path segment: the index of the one-segment path it ends, and the second
+    /// segments under it with the indexes of their two-segment paths.
+    /// </summary>
+    private static readonly Dictionary<string, (int Leaf, Dictionary<string, int> Children)> FirstSegments = BuildSegments();
+
+    private static Dictionary<string, (int Leaf, Dictionary<string, int> Children)> BuildSegments()
+    {
+        var segments = new Dictionary<string, (int Leaf, Dictionary<string, int> Children)>(StringComparer.Ordinal);
+        for (var i = 0; i < KnownPaths.Length; i++)
+        {
+            var path = KnownPaths[i];
+            var entry = segments.TryGetValue(path[0], out var found) ? found : (-1, new Dictionary<string, int>(StringComparer.Ordinal));
+            if (path.Length == 1) entry.Item1 = i;
+            else entry.Item2[path[1]] = i;
+            segments[path[0]] = entry;
+        }
+        return segments;
+    }
+
+    /// <summary>
+    /// Reads the labels and known paths of a stored object in one forward pass: only the top-level
+    /// objects that hold a known path are entered, everything else (data, managedFields) is skipped
+    /// without being parsed into a document.
+    /// </summary>
     public static SelectableFields Read(ReadOnlySpan<byte> stored)
     {
         var reader = new Utf8JsonReader(stored);
-        using var doc = JsonDocument.ParseValue(ref reader);
-        var root = doc.RootElement;
         Dictionary<string, string>? labels = null;
-        if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("metadata"u8, out var meta)
-            && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("labels"u8, out var l) && l.ValueKind == JsonValueKind.Object)
-        {
-            foreach (var label in l.EnumerateObject())
-            {
-                if (label.Value.ValueKind == JsonValueKind.String)
-                {
-                    (labels ??= new Dictionary<string, string>(StringComparer.Ordinal))[label.Name] = label.Value.GetString()!;
-                }
-            }
-        }
         var values = new List<KeyValuePair<int, string>>(4);
-        for (var i = 0; i < KnownPaths.Length; i++)
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            if (ValueAt(root, KnownPaths[i]) is { } value) values.Add(new(i, value));
+            return new SelectableFields(null, []);
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isMetadata = reader.ValueTextEquals("metadata"u8);
+            var known = TryFind(FirstSegments, ref reader, out var segment);
+            reader.Read();
+            if (known && reader.TokenType == JsonTokenType.StartObject)
+            {
+                ReadChildren(ref reader, segment.Children, values, ref labels, isMetadata);
+                continue;
+            }
+            if (known && segment.Leaf >= 0 && ScalarText(ref reader) is { } leafValue)
+            {
+                values.Add(new(segment.Leaf, leafValue));
+            }
+            reader.Skip();
         }
         return new SelectableFields(labels, values.ToArray());
     }
 
-    /// <summary>As <c>FieldSelector.ValueAt</c>: strings as is, booleans and numbers as JSON text, anything else absent.</summary>
-    private static string? ValueAt(JsonElement element, string[] path)
+    /// <summary>The members of one top-level object (the reader on its start): known paths, and labels under metadata.</summary>
+    private static void ReadChildren(ref Utf8JsonReader reader, Dictionary<string, int> children, List<KeyValuePair<int, string>> values,
+        ref Dictionary<string, string>? labels, bool isMetadata)
     {
-        foreach (var segment in path)
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            if (element.ValueKind != JsonValueKind.Object || !element.TryGetProperty(segment, out element))
+            var isLabels = isMetadata && reader.ValueTextEquals("labels"u8);
+            var known = TryFind(children, ref reader, out var index);
+            reader.Read();
+            if (isLabels && reader.TokenType == JsonTokenType.StartObject)
             {
-                return null;
+                labels = ReadLabels(ref reader);
+                continue;
             }
+            if (known && ScalarText(ref reader) is { } value)
+            {
+                values.Add(new(index, value));
+            }
+            reader.Skip();
         }
-        return element.ValueKind switch
-        {
-            JsonValueKind.String => element.GetString(),
-            JsonValueKind.True => "true",
-            JsonValueKind.False => "false",
-            JsonValueKind.Number => element.GetRawText(),
-            _ => null,
-        };
     }
+
+    private static Dictionary<string, string>? ReadLabels(ref Utf8JsonReader reader)
+    {
+        Dictionary<string, string>? labels = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = reader.GetString()!;
+            reader.Read();
+            if (reader.TokenType == JsonTokenType.String)
+            {
+                (labels ??= new Dictionary<string, string>(StringComparer.Ordinal))[name] = reader.GetString()!;
+            }
+            reader.Skip();
+        }
+        return labels;
+    }
+
+    /// <summary>Looks the property name under the reader up without allocating a string for it.</summary>
+    private static bool TryFind<T>(Dictionary<string, T> map, ref Utf8JsonReader reader, out T found)
+    {
+        if (reader.ValueIsEscaped || reader.ValueSpan.Length > 64)
+        {
+            return map.TryGetValue(reader.GetString()!, out found!);
+        }
+        Span<char> name = stackalloc char[64];
+        var length = System.Text.Encoding.UTF8.GetChars(reader.ValueSpan, name);
+        return map.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(name[..length], out found!);
+    }
+
+    /// <summary>As <c>FieldSelector.ValueAt</c>: strings as is, booleans and numbers as JSON text, anything else absent.</summary>
+    private static string? ScalarText(ref Utf8JsonReader reader) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.ValueSpan),
+        _ => null,
+    };
 }
