@@ -192,7 +192,9 @@ public sealed class StatefulSetStrategy : IKindStrategy
         var causes = new List<ErrorCause>();
         var spec = Json.Obj(obj, "spec") ?? [];
         WorkloadChecks.Replicas(spec, causes);
-        WorkloadChecks.SelectorAndTemplate(spec, "statefulset", causes);
+        // Each pod gets a volume per claim template, so the template's containers may mount those.
+        var claims = Json.Items(spec, "volumeClaimTemplates").Select(c => Json.Str(Json.Obj(c.Item, "metadata"), "name")).OfType<string>();
+        WorkloadChecks.SelectorAndTemplate(spec, "statefulset", causes, claimVolumes: claims);
         WorkloadChecks.RestartAlways(spec, causes);
         var policy = spec["podManagementPolicy"];
         if (policy is not null && Json.Str(spec, "podManagementPolicy") is not ("OrderedReady" or "Parallel"))

@@ -12,7 +12,11 @@ public static class PodSpecValidation
     private static readonly string[] PullPolicies = ["Always", "IfNotPresent", "Never"];
     private static readonly string[] Protocols = ["SCTP", "TCP", "UDP"];
 
-    public static void Validate(JsonObject? spec, string path, List<ErrorCause> causes)
+    /// <param name="claimVolumes">
+    /// Volume names the controller adds to each pod (a StatefulSet's volumeClaimTemplates), which
+    /// its template's containers may mount.
+    /// </param>
+    public static void Validate(JsonObject? spec, string path, List<ErrorCause> causes, IEnumerable<string>? claimVolumes = null)
     {
         if (spec is null)
         {
@@ -21,6 +25,7 @@ public static class PodSpecValidation
         }
         var names = new HashSet<string>(StringComparer.Ordinal);
         var volumeNames = Json.Items(spec, "volumes").Select(v => Json.Str(v.Item, "name")).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        volumeNames.UnionWith(claimVolumes ?? []);
         if (Json.Arr(spec, "containers") is not { Count: > 0 })
         {
             causes.Add(FieldErrors.Required($"{path}.containers"));

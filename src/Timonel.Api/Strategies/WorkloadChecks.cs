@@ -15,7 +15,8 @@ public static class WorkloadChecks
     /// The selector is required and non-empty and must select the template's own labels,
     /// or the controller would never see the pods it creates.
     /// </summary>
-    public static void SelectorAndTemplate(JsonObject spec, string kindForMessage, List<ErrorCause> causes, bool requireSelector = true)
+    public static void SelectorAndTemplate(JsonObject spec, string kindForMessage, List<ErrorCause> causes, bool requireSelector = true,
+        IEnumerable<string>? claimVolumes = null)
     {
         var selector = Json.Obj(spec, "selector");
         var template = Json.Obj(spec, "template");
@@ -42,7 +43,7 @@ public static class WorkloadChecks
         }
         else
         {
-            PodSpecValidation.Validate(Json.Obj(template, "spec"), "spec.template.spec", causes);
+            PodSpecValidation.Validate(Json.Obj(template, "spec"), "spec.template.spec", causes, claimVolumes);
         }
     }
 

@@ -44,6 +44,7 @@ public sealed class ValidationTableTests
         { "apps/DaemonSet", "{'spec':{'selector':{'matchLabels':null}}}", "spec.selector", "Invalid value: {}: empty selector is invalid for daemonset" },
         { "apps/DaemonSet", "{'spec':{'updateStrategy':{'type':'Sometimes'}}}", "spec.updateStrategy.type", "Unsupported value: \"Sometimes\": supported values: \"OnDelete\", \"RollingUpdate\"" },
         { "apps/StatefulSet", "{'spec':{'podManagementPolicy':'Random'}}", "spec.podManagementPolicy", "Unsupported value: \"Random\": supported values: \"OrderedReady\", \"Parallel\"" },
+        { "apps/StatefulSet", "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce']}}],'template':{'spec':{'containers':[{'name':'web','image':'x','volumeMounts':[{'name':'data','mountPath':'/d'},{'name':'logs','mountPath':'/l'}]}]}}}}", "spec.template.spec.containers[0].volumeMounts[1].name", "Not found: \"logs\"" },
         { "/ReplicationController", "{'spec':{'selector':{'app':'other'}}}", "spec.template.metadata.labels", "Invalid value: {\"app\":\"web\"}: `selector` does not match template `labels`" },
         // Batch
         { "batch/Job", "{'spec':{'template':{'spec':{'restartPolicy':null}}}}", "spec.template.spec.restartPolicy", "Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"" },
@@ -100,6 +101,15 @@ public sealed class ValidationTableTests
         { "rbac.authorization.k8s.io/ClusterRoleBinding", "{'roleRef':{'kind':'Role'}}", "roleRef.kind", "Unsupported value: \"Role\": supported values: \"ClusterRole\"" },
         { "rbac.authorization.k8s.io/ClusterRoleBinding", "{'subjects':[{'kind':'ServiceAccount','name':'sa'}]}", "subjects[0].namespace", "Required value" },
     };
+
+    [Fact]
+    public void StatefulSetContainersMayMountTheirClaimTemplates()
+    {
+        var set = StrategyFixtures.Build("apps/StatefulSet",
+            "{'spec':{'volumeClaimTemplates':[{'metadata':{'name':'data'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}]," +
+            "'template':{'spec':{'containers':[{'name':'web','image':'x','volumeMounts':[{'name':'data','mountPath':'/data'}]}]}}}}");
+        Assert.Empty(StrategyFixtures.Check("apps/StatefulSet", set));
+    }
 
     [Theory]
     [MemberData(nameof(CreateCases))]
