@@ -1,3 +1,6 @@
+using k8s;
+using k8s.Models;
+
 namespace Timonel.E2E.ApiServer.Tests;
 
 /// <summary>
@@ -38,6 +41,27 @@ public sealed class ServiceAccountAdmissionTests(ServerFixture f) : IClassFixtur
         var mounts = await f.Ok("get", "pod", "client", "-n", "sa-mount", "-o",
             "jsonpath={range .spec.initContainers[*]}{.name}:{range .volumeMounts[*]}{.name}@{.mountPath}@{.readOnly};{end}|{end}{range .spec.containers[*]}{.name}:{range .volumeMounts[*]}{.name}@{.mountPath}@{.readOnly};{end}|{end}");
         Assert.Equal($"setup:{volume}@{MountPath}@true;|main:{volume}@{MountPath}@true;|own:mine@{MountPath}@;|", mounts);
+    }
+
+    [Fact]
+    public async Task A_pod_created_right_after_its_namespace_waits_for_the_default_account_and_gets_its_token()
+    {
+        // The pod's create follows its namespace's at once, before the controller can have
+        // created the namespace's "default" account; a few rounds, as the window is short.
+        using var client = new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(f.Server.Kubeconfig));
+        for (var round = 0; round < 5; round++)
+        {
+            var ns = $"sa-fresh-{round}";
+            await client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new() { Name = ns } });
+            var pod = await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+            {
+                Metadata = new() { Name = "early" },
+                Spec = new() { Containers = [new() { Name = "main", Image = "busybox" }] },
+            }, ns);
+            var mount = Assert.Single(pod.Spec.Containers[0].VolumeMounts ?? []);
+            Assert.Equal(MountPath, mount.MountPath);
+            Assert.StartsWith("kube-api-access-", mount.Name, StringComparison.Ordinal);
+        }
     }
 
     [Fact]

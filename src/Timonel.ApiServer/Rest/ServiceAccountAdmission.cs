@@ -16,14 +16,18 @@ namespace Timonel.ApiServer.Rest;
 /// <remarks>
 /// A pod that names an account which does not exist is forbidden, as upstream. The "default"
 /// account is the exception (upstream forbids that too): the controller creates it a moment after
-/// its namespace, and a pod created in that moment, or on a server without controllers, is
-/// admitted without the token volume rather than refused, since no token could be issued for it.
+/// its namespace, so a pod created in that moment waits for it (up to
+/// <see cref="DefaultAccountWait"/>) and then gets its token; on a server without controllers it
+/// never comes, and the pod is admitted without the token volume rather than refused.
 /// </remarks>
 public static class ServiceAccountAdmission
 {
     public const string MountPath = "/var/run/secrets/kubernetes.io/serviceaccount";
     public const string VolumePrefix = "kube-api-access-";
     public const string DefaultAccount = "default";
+
+    /// <summary>How long a new pod waits for its namespace's "default" account to be created.</summary>
+    public static readonly TimeSpan DefaultAccountWait = TimeSpan.FromSeconds(2);
 
     /// <summary>Upstream's bound token lifetime for these volumes (one hour and seven seconds).</summary>
     public const int TokenExpirationSeconds = 3607;
@@ -48,6 +52,10 @@ public static class ServiceAccountAdmission
 
         var ns = ObjectMeta.Namespace(pod) ?? "default";
         var account = await FindAccountAsync(api, ns, accountName, ct);
+        if (account is null && accountName == DefaultAccount)
+        {
+            account = await WaitForDefaultAccountAsync(api, ns, ct);
+        }
         if (account is null && accountName != DefaultAccount)
         {
             return ApiError.Forbidden($"pods \"{ObjectMeta.Name(pod)}\" is forbidden: error looking up service account {ns}/{accountName}: serviceaccount \"{accountName}\" not found");
@@ -58,6 +66,24 @@ public static class ServiceAccountAdmission
         if (automount && account is not null)
         {
             MountToken(spec);
+        }
+        return null;
+    }
+
+    /// <summary>The namespace's "default" account once the controller has created it, or null after <see cref="DefaultAccountWait"/>.</summary>
+    private static async Task<JsonObject?> WaitForDefaultAccountAsync(ApiContext api, string ns, CancellationToken ct)
+    {
+        var store = api.StoreFor(api.Registry.Find("", "v1", "serviceaccounts")!);
+        var cache = api.CacheFor(store.Resource);
+        var key = store.Key(ns, DefaultAccount);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < DefaultAccountWait)
+        {
+            await Task.Delay(50, ct);
+            if (cache.TryGet(key) is { } cached)
+            {
+                return cached.Parse();
+            }
         }
         return null;
     }
