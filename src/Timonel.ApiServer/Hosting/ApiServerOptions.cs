@@ -23,6 +23,12 @@ public sealed record ApiServerOptions
     public IReadOnlyList<string> ExtraSans { get; init; } = [];
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Whether controllers create each namespace's "default" ServiceAccount (not with
+    /// --disable-controllers). Only then does a new pod wait for a missing one.
+    /// </summary>
+    public bool DefaultServiceAccountsCreated { get; init; }
+
     /// <summary>The agents' join secret (`--token`); generated and kept in the data dir when absent.</summary>
     public string? JoinSecret { get; init; }
 }

@@ -18,7 +18,7 @@ namespace Timonel.ApiServer.Rest;
 /// account is the exception (upstream forbids that too): the controller creates it a moment after
 /// its namespace, so a pod created in that moment waits for it (up to
 /// <see cref="DefaultAccountWait"/>) and then gets its token; on a server without controllers it
-/// never comes, and the pod is admitted without the token volume rather than refused.
+/// never comes, so there is no wait, and the pod is admitted without the token volume rather than refused.
 /// </remarks>
 public static class ServiceAccountAdmission
 {
@@ -52,7 +52,7 @@ public static class ServiceAccountAdmission
 
         var ns = ObjectMeta.Namespace(pod) ?? "default";
         var account = await FindAccountAsync(api, ns, accountName, ct);
-        if (account is null && accountName == DefaultAccount)
+        if (account is null && accountName == DefaultAccount && api.Options.DefaultServiceAccountsCreated)
         {
             account = await WaitForDefaultAccountAsync(api, ns, ct);
         }

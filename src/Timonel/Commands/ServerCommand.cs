@@ -63,6 +63,7 @@ internal static class ServerCommand
                 ClusterCidr = IpRange.Parse(clusterCidr),
                 ServiceCidr = IpRange.Parse(serviceCidr),
                 ExtraSans = sans?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                DefaultServiceAccountsCreated = !disableControllers,
             };
         }
         catch (FormatException e)
