@@ -30,6 +30,7 @@ public static class KindStrategies
         [("", "Event")] = new EventStrategy(),
         [("", "Node")] = new NodeStrategy(),
         [("", "PersistentVolumeClaim")] = new PersistentVolumeClaimStrategy(),
+        [("", "LimitRange")] = new LimitRangeStrategy(),
         [("apps", "Deployment")] = new DeploymentStrategy(),
         [("apps", "ReplicaSet")] = new ReplicaSetStrategy("deployment", selectorRequired: true),
         [("apps", "DaemonSet")] = new DaemonSetStrategy(),

@@ -7,7 +7,8 @@ using Timonel.ApiServer.Storage;
 namespace Timonel.ApiServer.Rest;
 
 /// <summary>
-/// What the server adds or reserves when objects are created: a pod's priority from its
+/// What the server adds or reserves when objects are created: a pod's default resources and their
+/// bounds from its namespace's LimitRanges (<see cref="LimitRangeAdmission"/>), its priority from its
 /// PriorityClass (<see cref="PriorityAdmission"/>), its service account and token volume
 /// (<see cref="ServiceAccountAdmission"/>), an Ingress's default class
 /// (<see cref="IngressClassAdmission"/>), ClusterIPs from the service CIDR and
@@ -24,7 +25,8 @@ public static class Admission
     {
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
         {
-            return await PriorityAdmission.AdmitPodAsync(api, obj, ct)
+            return await LimitRangeAdmission.AdmitPodAsync(api, obj, ct)
+                ?? await PriorityAdmission.AdmitPodAsync(api, obj, ct)
                 ?? await ServiceAccountAdmission.AdmitPodAsync(api, obj, ct);
         }
         if (resource.Kind == "Ingress" && resource.Group == "networking.k8s.io")

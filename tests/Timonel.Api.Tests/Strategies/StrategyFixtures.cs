@@ -29,6 +29,7 @@ internal static class StrategyFixtures
         ["/Event"] = "{'metadata':{'name':'e','namespace':'default'},'involvedObject':{'kind':'Pod','name':'p','namespace':'default'},'reason':'Started','type':'Normal'}",
         ["scheduling.k8s.io/PriorityClass"] = "{'metadata':{'name':'high'},'value':1000}",
         ["policy/PodDisruptionBudget"] = "{'metadata':{'name':'pdb','namespace':'default'},'spec':{'minAvailable':1,'selector':{'matchLabels':{'app':'web'}}}}",
+        ["/LimitRange"] = "{'metadata':{'name':'lr','namespace':'default'},'spec':{'limits':[{'type':'Container','default':{'cpu':'500m'}}]}}",
         ["/PersistentVolumeClaim"] = "{'metadata':{'name':'data','namespace':'default'},'spec':{'accessModes':['ReadWriteOnce'],'resources':{'requests':{'storage':'1Gi'}}}}",
         ["/Node"] = "{'metadata':{'name':'n1'},'spec':{'podCIDR':'10.244.1.0/24'}}",
         ["discovery.k8s.io/EndpointSlice"] = "{'metadata':{'name':'web-abc','namespace':'default'},'addressType':'IPv4','endpoints':[{'addresses':['10.0.0.1']}],'ports':[{'port':80}]}",
