@@ -23,6 +23,22 @@ public static class Admission
 
     public static async Task<ApiError?> AdmitCreateAsync(ApiContext api, JsonObject obj, ResourceInfo resource, bool dryRun, CancellationToken ct)
     {
+        var error = await MutateAsync(api, obj, resource, dryRun, ct);
+        if (error is not null)
+        {
+            return error;
+        }
+        // Last, on the completed object: the namespace's quotas must have room for it.
+        error = await ResourceQuotaAdmission.AdmitCreateAsync(api, obj, resource, dryRun, ct);
+        if (error is not null && !dryRun)
+        {
+            await ReleaseAsync(api, obj, resource, ct);
+        }
+        return error;
+    }
+
+    private static async Task<ApiError?> MutateAsync(ApiContext api, JsonObject obj, ResourceInfo resource, bool dryRun, CancellationToken ct)
+    {
         if (resource.Kind == "Pod" && resource.Group.Length == 0)
         {
             return await LimitRangeAdmission.AdmitPodAsync(api, obj, ct)
