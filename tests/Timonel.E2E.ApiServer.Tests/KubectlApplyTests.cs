@@ -151,5 +151,36 @@ public sealed class KubectlApplyTests(ServerFixture f) : IClassFixture<ServerFix
         Assert.Equal("green", await f.Ok("get", "configmap", "e", "-n", "edit", "-o", "jsonpath={.data.color}"));
     }
 
+    [Fact]
+    public async Task Reapplying_a_stateful_set_with_claim_templates_keeps_its_generation()
+    {
+        // The claim templates are a list kubectl's patch replaces whole, without the server's
+        // defaults (volumeMode); defaulted again, the spec is the same, so nothing changed.
+        const string manifest = """
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: sts-apply}
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: db, namespace: sts-apply}
+            spec:
+              serviceName: db
+              selector: {matchLabels: {app: db}}
+              template:
+                metadata: {labels: {app: db}}
+                spec:
+                  containers:
+                  - {name: db, image: busybox, volumeMounts: [{name: data, mountPath: /data}]}
+              volumeClaimTemplates:
+              - metadata: {name: data}
+                spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+            """;
+        await f.OkWithInput(manifest, "apply", "-f", "-");
+        await f.OkWithInput(manifest, "apply", "-f", "-");
+        Assert.Equal("1|Filesystem", await f.Ok("get", "statefulset", "db", "-n", "sts-apply", "-o",
+            "jsonpath={.metadata.generation}|{.spec.volumeClaimTemplates[0].spec.volumeMode}"));
+    }
+
     private static List<string> Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim()).ToList();
 }

@@ -105,12 +105,14 @@ public static class ObjectPreparation
         {
             if (current["status"] is { } oldStatus) updated["status"] = oldStatus.DeepClone();
             else updated.Remove("status");
-            if (!JsonNode.DeepEquals(Spec(updated), Spec(current)))
-            {
-                meta["generation"] = ObjectMeta.Generation(current) + 1;
-            }
         }
         KindStrategies.For(resource.Group, resource.Kind)?.Default(updated);
+        // Compared after defaulting: a write that only drops fields the server defaults (a list a
+        // patch replaces wholesale) changes nothing, and the generation stays.
+        if (resource.HasStatus && !JsonNode.DeepEquals(Spec(updated), Spec(current)))
+        {
+            meta["generation"] = ObjectMeta.Generation(current) + 1;
+        }
         return Validate(updated, current, resource);
     }
 
