@@ -47,6 +47,27 @@ public sealed class InformerTests(ServerFixture f)
     }
 
     [Fact]
+    public async Task CachedObjectsCarryNoManagedFieldsAndAnUpdateFromOneKeepsTheServers()
+    {
+        var ns = await f.NewNamespaceAsync("nofields");
+        var created = (await f.Api.CreateAsync(Wait.ConfigMap(ns, "c", "1"))).Require();
+        Assert.NotEmpty(created.Metadata.ManagedFields);
+        await using var factory = new SharedInformerFactory(f.Api, TimeProvider.System, options: new() { Namespace = ns });
+        var informer = factory.GetInformer<V1ConfigMap>();
+        factory.Start();
+        await factory.WaitForCacheSyncAsync().WaitAsync(Wait.Long);
+
+        var cached = informer.Lister.Get(ns, "c")!;
+        Assert.Null(cached.Metadata.ManagedFields);
+        var changed = Clone(cached);
+        changed.Data["v"] = "2";
+        var updated = (await f.Api.UpdateAsync(changed)).Require();
+        Assert.Contains(updated.Metadata.ManagedFields, e => e.Operation == "Update");
+        await Wait.UntilAsync(() => informer.Lister.Get(ns, "c")?.Data["v"] == "2", "the update in the cache");
+        Assert.Null(informer.Lister.Get(ns, "c")!.Metadata.ManagedFields);
+    }
+
+    [Fact]
     public async Task ListerFiltersByNamespaceLabelsAndCustomIndex()
     {
         var nsA = await f.NewNamespaceAsync("lister-a");

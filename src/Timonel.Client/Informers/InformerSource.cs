@@ -10,10 +10,15 @@ internal sealed record InformerSource<T>(
     Func<string?, ListOptions, CancellationToken, IAsyncEnumerable<WatchEvent<T>>> Watch)
     where T : class
 {
+    /// <summary>
+    /// A model type's resource, without managedFields (as upstream's controller manager and
+    /// scheduler trim them): no component reads them, and a pod's field sets are a large share of it.
+    /// An update sent from a cached copy carries none, which the server takes as "keep them".
+    /// </summary>
     public static InformerSource<TModel> Typed<TModel>(ApiConnection api) where TModel : class, IKubernetesObject<k8s.Models.V1ObjectMeta> =>
         new(ResourceTable.For<TModel>().QualifiedName,
-            (ns, options, ct) => api.ListAsync<TModel>(ns, options, ct),
-            (ns, options, ct) => api.WatchAsync<TModel>(ns, options, ct));
+            async (ns, options, ct) => WithoutManagedFields(await api.ListAsync<TModel>(ns, options, ct).ConfigureAwait(false)),
+            (ns, options, ct) => WithoutManagedFields(api.WatchAsync<TModel>(ns, options, ct)));
 
     /// <summary>
     /// Metadata only, and without managedFields: observers of metadata want identity, owners and
@@ -21,19 +26,22 @@ internal sealed record InformerSource<T>(
     /// </summary>
     public static InformerSource<PartialObjectMetadata> Metadata(ApiConnection api, Timonel.Api.Scheme.ResourceInfo resource) =>
         new(resource.QualifiedName + " (metadata)",
-            async (ns, options, ct) =>
-            {
-                var page = await api.ListMetadataAsync(resource, ns, options, ct).ConfigureAwait(false);
-                foreach (var item in page.Value?.Items ?? []) item.Metadata.ManagedFields = null;
-                return page;
-            },
+            async (ns, options, ct) => WithoutManagedFields(await api.ListMetadataAsync(resource, ns, options, ct).ConfigureAwait(false)),
             (ns, options, ct) => WithoutManagedFields(api.WatchMetadataAsync(resource, ns, options, ct)));
 
-    private static async IAsyncEnumerable<WatchEvent<PartialObjectMetadata>> WithoutManagedFields(IAsyncEnumerable<WatchEvent<PartialObjectMetadata>> events)
+    private static ApiResult<ObjectList<TModel>> WithoutManagedFields<TModel>(ApiResult<ObjectList<TModel>> page)
+        where TModel : class, IKubernetesObject<k8s.Models.V1ObjectMeta>
+    {
+        foreach (var item in page.Value?.Items ?? []) if (item.Metadata is { } meta) meta.ManagedFields = null;
+        return page;
+    }
+
+    private static async IAsyncEnumerable<WatchEvent<TModel>> WithoutManagedFields<TModel>(IAsyncEnumerable<WatchEvent<TModel>> events)
+        where TModel : class, IKubernetesObject<k8s.Models.V1ObjectMeta>
     {
         await foreach (var e in events.ConfigureAwait(false))
         {
-            if (e.Object is { } o) o.Metadata.ManagedFields = null;
+            if (e.Object?.Metadata is { } meta) meta.ManagedFields = null;
             yield return e;
         }
     }
