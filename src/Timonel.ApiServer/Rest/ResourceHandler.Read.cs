@@ -98,37 +98,49 @@ public sealed partial class ResourceHandler
     /// A list the watch cache answers, as upstream's does: at resourceVersion "0" whatever it holds
     /// (unpaged, as upstream); without a resourceVersion, or with one to be not older than, once it
     /// holds every change up to the store's current revision (or that one). Such a list is paged
-    /// from the cache; later pages read the store at the first page's revision. Null: read the store.
+    /// from the cache; a later page too while no object of the resource changed since the first
+    /// (else the store answers at the first page's revision). Null: read the store.
     /// </summary>
     private async Task<Page<CachedObject>?> ListFromCacheAsync(RequestInfo request, ListOptions options, CancellationToken ct)
     {
-        if (options.Continue is not null || options.ResourceVersionMatch == "Exact")
-        {
-            return null;
-        }
         var store = api.StoreFor(request.Resource);
         var cache = api.CacheFor(request.Resource);
         var prefix = store.Prefix(request.Namespace);
+        if (options.Continue is not null)
+        {
+            // A later page: from the cache while nothing of this resource changed since the first.
+            var token = ContinueToken.TryDecode(options.Continue);
+            return token is null || !token.StartKey.StartsWith(prefix, StringComparison.Ordinal)
+                || await cache.SnapshotAtAsync(prefix, token.Revision, token.StartKey, ct) is not { } rest
+                ? null
+                : Paged(rest, token.Revision, options, store);
+        }
+        if (options.ResourceVersionMatch == "Exact")
+        {
+            return null;
+        }
         if (options.ResourceVersion == "0")
         {
             var (all, revision) = await cache.SnapshotAsync(prefix, ct);
             return new Page<CachedObject>(all.Where(i => i.Matches(options)).ToList(), revision, null, null);
         }
         var minRevision = options.ResourceVersion.Length > 0 ? long.Parse(options.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture) : 0;
-        if (await cache.FreshSnapshotAsync(prefix, minRevision, ct) is not { } fresh)
-        {
-            return null;
-        }
-        var matching = fresh.Items.Where(i => i.Matches(options)).ToList();
+        return await cache.FreshSnapshotAsync(prefix, minRevision, ct) is { } fresh ? Paged(fresh.Items, fresh.Revision, options, store) : null;
+    }
+
+    /// <summary>The selected objects up to the limit, with a continue token after the last one when more remain.</summary>
+    private static Page<CachedObject> Paged(IReadOnlyList<CachedObject> items, long revision, ListOptions options, ObjectStore store)
+    {
+        var matching = items.Where(i => i.Matches(options)).ToList();
         if (options.Limit <= 0 || matching.Count <= options.Limit)
         {
-            return new Page<CachedObject>(matching, fresh.Revision, null, null);
+            return new Page<CachedObject>(matching, revision, null, null);
         }
-        var first = matching.GetRange(0, options.Limit);
-        var last = first[^1];
-        var token = new ContinueToken(fresh.Revision, store.Key(last.Namespace, last.Name)).Encode();
+        var page = matching.GetRange(0, options.Limit);
+        var last = page[^1];
+        var token = new ContinueToken(revision, store.Key(last.Namespace, last.Name)).Encode();
         var selective = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
-        return new Page<CachedObject>(first, fresh.Revision, token, selective ? null : matching.Count - options.Limit);
+        return new Page<CachedObject>(page, revision, token, selective ? null : matching.Count - options.Limit);
     }
 
     internal static (ListOptions? Options, ApiError? Error) ParseListOptions(IQueryCollection query)

@@ -41,6 +41,8 @@ public sealed class WatchCache : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _revision;
+    /// <summary>The revision of the last change the cache applied (the fill's revision after a fill).</summary>
+    private long _lastChange;
     /// <summary>
     /// The window holds every event of this resource after this revision: the fill's revision, then
     /// the revision of the last event dropped from the window. Revisions are the store's, shared by
@@ -144,6 +146,31 @@ public sealed class WatchCache : IAsyncDisposable
             w.Reached.TrySetResult();
             return true;
         });
+    }
+
+    /// <summary>
+    /// The objects under a prefix whose keys sort after <paramref name="afterKey"/>, as they were at
+    /// <paramref name="revision"/>; null unless the cache can tell: it has seen that revision and no
+    /// change of this resource since (a continued list then reads no store).
+    /// </summary>
+    public async Task<IReadOnlyList<CachedObject>?> SnapshotAtAsync(string prefix, long revision, string afterKey, CancellationToken ct)
+    {
+        await ReadyAsync(ct);
+        lock (_lock)
+        {
+            if (_lastChange > revision || _revision < revision)
+            {
+                return null;
+            }
+            var keys = _sortedKeys ??= SortedKeys();
+            var items = new List<CachedObject>();
+            var at = Array.BinarySearch(keys, afterKey, StringComparer.Ordinal);
+            for (var i = at < 0 ? ~at : at + 1; i < keys.Length && keys[i].StartsWith(prefix, StringComparison.Ordinal); i++)
+            {
+                items.Add(_objects[keys[i]]);
+            }
+            return items;
+        }
     }
 
     private (IReadOnlyList<CachedObject> Items, long Revision) Snapshot(string prefix)
@@ -266,6 +293,7 @@ public sealed class WatchCache : IAsyncDisposable
             _sortedKeys = null;
             _window.Clear();
             _revision = revision;
+            _lastChange = revision;
             _completeAfter = revision;
             ReleaseCaughtUpLocked();
         }
@@ -302,6 +330,7 @@ public sealed class WatchCache : IAsyncDisposable
                 if (!existed) _sortedKeys = null;
             }
             _revision = ev.Revision;
+            _lastChange = ev.Revision;
             ReleaseCaughtUpLocked();
             _window.Enqueue(cached);
             if (_window.Count > WindowSize) _completeAfter = _window.Dequeue().Revision;

@@ -158,6 +158,23 @@ public sealed class WatchCacheTests : IAsyncLifetime
         Assert.All(after.Value.Items, o => Assert.Equal("ns", o.Namespace));
     }
 
+    [Fact]
+    public async Task A_later_page_comes_from_the_cache_only_while_nothing_changed_since_the_first()
+    {
+        await using var cache = new WatchCache(_store, "/registry/configmaps/");
+        foreach (var name in new[] { "a", "b", "c" }) await CreateAsync(name);
+        var first = await cache.FreshSnapshotAsync("/registry/configmaps/ns/", 0, CancellationToken.None);
+        Assert.NotNull(first);
+        // A write elsewhere moves the store on; this resource's state at the page's revision is still the cache's.
+        await _store.CreateAsync("/registry/secrets/ns/s", Encoding.UTF8.GetBytes("{}"));
+        var rest = await cache.SnapshotAtAsync("/registry/configmaps/ns/", first.Value.Revision, "/registry/configmaps/ns/a", CancellationToken.None);
+        Assert.Equal(["b", "c"], rest!.Select(o => o.Name));
+
+        var changed = await CreateAsync("d");
+        await WaitUntilAsync(() => cache.Revision >= changed);
+        Assert.Null(await cache.SnapshotAtAsync("/registry/configmaps/ns/", first.Value.Revision, "/registry/configmaps/ns/a", CancellationToken.None));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         for (var i = 0; i < 600 && !condition(); i++) await Task.Delay(50);
