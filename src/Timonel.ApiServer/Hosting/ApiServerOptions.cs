@@ -24,10 +24,11 @@ public sealed record ApiServerOptions
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>
-    /// Whether controllers create each namespace's "default" ServiceAccount (not with
-    /// --disable-controllers). Only then does a new pod wait for a missing one.
+    /// Whether the controllers run beside this server (not with --disable-controllers). Only then
+    /// does admission wait a moment for what they are about to write: a new namespace's "default"
+    /// ServiceAccount, a new ResourceQuota's first status.
     /// </summary>
-    public bool DefaultServiceAccountsCreated { get; init; }
+    public bool ControllersRun { get; init; }
 
     /// <summary>The agents' join secret (`--token`); generated and kept in the data dir when absent.</summary>
     public string? JoinSecret { get; init; }

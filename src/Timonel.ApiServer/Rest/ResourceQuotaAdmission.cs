@@ -14,7 +14,9 @@ namespace Timonel.ApiServer.Rest;
 /// room for it, or the create is forbidden with upstream's words; a pod must set each compute
 /// resource such a quota limits. The usage is then charged to the quotas' status.used (a guaranteed
 /// update, checked again against the stored usage), so concurrent creates cannot overrun a quota.
-/// The quota controller recomputes the usage from the objects (deletes give room back).
+/// The quota controller recomputes the usage from the objects (deletes give room back). A quota
+/// created a moment ago, whose status the controller has not written yet, is waited for up to
+/// <see cref="StatusWait"/> where controllers run (upstream refuses at once: "status unknown").
 /// </summary>
 public static class ResourceQuotaAdmission
 {
@@ -35,8 +37,9 @@ public static class ResourceQuotaAdmission
         var usage = QuotaUsage.Of(resource.Group, resource.Plural, typed);
         var what = $"{resource.Plural} \"{ObjectMeta.Name(obj)}\" is forbidden";
         var charges = new List<(string Quota, Dictionary<string, decimal> Delta)>();
-        foreach (var quota in cached.Select(c => KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(c.ToJson()))))
+        foreach (var stored in cached.Select(c => KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(c.ToJson()))))
         {
+            var quota = stored;
             var hard = quota.Spec?.Hard;
             if (hard is not { Count: > 0 } || !QuotaUsage.InScope(quota, typed))
             {
@@ -50,6 +53,11 @@ public static class ResourceQuotaAdmission
             if (delta.Count == 0)
             {
                 continue;
+            }
+            if (quota.Status?.Hard is null && api.Options.ControllersRun)
+            {
+                // Created a moment ago (say, in the same manifest): the controller publishes its status at once.
+                quota = await WaitForStatusAsync(api, quotas, ns, quota, ct);
             }
             if (quota.Status?.Hard is null)
             {
@@ -100,6 +108,30 @@ public static class ResourceQuotaAdmission
             }
         }
         return null;
+    }
+
+    /// <summary>How long a create waits for a new quota's first status before it is refused as unknown.</summary>
+    public static readonly TimeSpan StatusWait = TimeSpan.FromSeconds(2);
+
+    private static async Task<V1ResourceQuota> WaitForStatusAsync(ApiContext api, ObjectStore quotas, string ns, V1ResourceQuota quota, CancellationToken ct)
+    {
+        var cache = api.CacheFor(quotas.Resource);
+        var key = quotas.Key(ns, quota.Metadata.Name);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < StatusWait)
+        {
+            await Task.Delay(50, ct);
+            if (cache.TryGet(key) is not { } cached)
+            {
+                return quota;
+            }
+            var latest = KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(cached.ToJson()));
+            if (latest.Status?.Hard is not null)
+            {
+                return latest;
+            }
+        }
+        return quota;
     }
 
     private static ResourceQuantity? UsedOf(V1ResourceQuota quota, string key) =>

@@ -52,7 +52,7 @@ public static class ServiceAccountAdmission
 
         var ns = ObjectMeta.Namespace(pod) ?? "default";
         var account = await FindAccountAsync(api, ns, accountName, ct);
-        if (account is null && accountName == DefaultAccount && api.Options.DefaultServiceAccountsCreated)
+        if (account is null && accountName == DefaultAccount && api.Options.ControllersRun)
         {
             account = await WaitForDefaultAccountAsync(api, ns, ct);
         }

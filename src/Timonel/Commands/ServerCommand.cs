@@ -63,7 +63,7 @@ internal static class ServerCommand
                 ClusterCidr = IpRange.Parse(clusterCidr),
                 ServiceCidr = IpRange.Parse(serviceCidr),
                 ExtraSans = sans?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                DefaultServiceAccountsCreated = !disableControllers,
+                ControllersRun = !disableControllers,
             };
         }
         catch (FormatException e)
