@@ -124,5 +124,12 @@ public sealed class ClientLibraryTests(ServerFixture f) : IClassFixture<ServerFi
         var after = await client.CoreV1.ListNamespacedSecretAsync("pages", labelSelector: "", limit: 100);
         Assert.True(long.Parse(after.Metadata.ResourceVersion) >= long.Parse(other.Metadata.ResourceVersion));
         Assert.Equal(8, after.Items.Count);
+
+        // Not older than a revision the store has not reached: upstream's 504 (after the cache's wait).
+        var future = (long.Parse(after.Metadata.ResourceVersion) + 1_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var tooLarge = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            client.CoreV1.ListNamespacedSecretAsync("pages", resourceVersion: future, resourceVersionMatch: "NotOlderThan"));
+        Assert.Equal(HttpStatusCode.GatewayTimeout, tooLarge.Response.StatusCode);
+        Assert.Contains($"Too large resource version: {future}", tooLarge.Response.Content);
     }
 }

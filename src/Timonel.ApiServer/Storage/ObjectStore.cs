@@ -78,6 +78,12 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
         {
             revision = exact;
         }
+        else if (options.ResourceVersion is not ("" or "0") && long.TryParse(options.ResourceVersion, out var atLeast)
+            && await store.GetRevisionAsync(ct) is var current && atLeast > current)
+        {
+            // "Not older than" a revision the store has not reached (upstream, after its cache waited too).
+            return (null, new ApiError(504, "Timeout", $"Too large resource version: {atLeast}, current: {current}"));
+        }
         var filtered = !options.Labels.IsEmpty || !options.Fields.IsEmpty;
         var items = new List<T>();
         string? lastKey = null;
