@@ -20,6 +20,13 @@ public sealed class LimitRangeTests(ServerFixture f) : IClassFixture<ServerFixtu
                 max: {cpu: "1"}
                 default: {cpu: 500m, memory: 128Mi}
                 defaultRequest: {cpu: 100m, memory: 64Mi}
+            ---
+            apiVersion: v1
+            kind: LimitRange
+            metadata: {name: claims, namespace: limited}
+            spec:
+              limits:
+              - {type: PersistentVolumeClaim, max: {storage: 10Gi}}
             """;
         await f.OkWithInput(manifest, "apply", "-f", "-");
         // The stored LimitRange shows upstream's defaults.
@@ -36,5 +43,14 @@ public sealed class LimitRangeTests(ServerFixture f) : IClassFixture<ServerFixtu
         Assert.NotEqual(0, big.ExitCode);
         Assert.Contains("Error from server (Forbidden): pods \"big\" is forbidden: maximum cpu usage per Container is 1, but limit is 2", big.Stderr);
         Assert.NotEqual(0, (await f.Kubectl.RunAsync("get", "pod", "big", "-n", "limited")).ExitCode);
+
+        const string claim = """
+            apiVersion: v1
+            kind: PersistentVolumeClaim
+            metadata: {name: huge, namespace: limited}
+            spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 20Gi}}}
+            """;
+        var refused = await f.Kubectl.RunWithInputAsync(claim, "apply", "-f", "-");
+        Assert.Contains("persistentvolumeclaims \"huge\" is forbidden: maximum storage usage per PersistentVolumeClaim is 10Gi, but request is 20Gi", refused.Stderr);
     }
 }

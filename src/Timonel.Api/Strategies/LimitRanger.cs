@@ -10,7 +10,7 @@ namespace Timonel.Api.Strategies;
 /// the pod's total (type Pod) must lie within min and max. The QoS class is computed again from
 /// the completed resources.
 /// </summary>
-/// <remarks>Not checked: maxLimitRequestRatio, and PersistentVolumeClaim items.</remarks>
+/// <remarks>Not checked: maxLimitRequestRatio.</remarks>
 public static class LimitRanger
 {
     public const string Annotation = "kubernetes.io/limit-ranger";
@@ -19,6 +19,26 @@ public static class LimitRanger
     /// Completes the pod's resources from <paramref name="items"/> (the namespace's LimitRange
     /// items in name order) and returns upstream's message for the bounds it breaks, or null.
     /// </summary>
+    /// <summary>
+    /// A new claim's storage request (and limit) against the PersistentVolumeClaim items' min and
+    /// max: upstream's message for what it breaks, or null.
+    /// </summary>
+    public static string? AdmitClaim(JsonObject claim, IReadOnlyList<JsonObject> items)
+    {
+        var resources = Json.Obj(Json.Obj(claim, "spec"), "resources");
+        var violations = new List<string>();
+        foreach (var item in items.Where(i => Json.Str(i, "type") == "PersistentVolumeClaim"))
+        {
+            Check(item, "PersistentVolumeClaim", Json.Obj(resources, "requests"), Json.Obj(resources, "limits"), violations);
+        }
+        return violations.Count switch
+        {
+            0 => null,
+            1 => violations[0],
+            _ => $"[{string.Join(", ", violations)}]",
+        };
+    }
+
     public static string? Admit(JsonObject pod, IReadOnlyList<JsonObject> items)
     {
         if (pod["spec"] is not JsonObject spec || items.Count == 0)
@@ -122,6 +142,12 @@ public static class LimitRanger
             var request = PodSpecValidation.Parse(requests?[name]);
             var limit = PodSpecValidation.Parse(limits?[name]);
             if (enforced is null) continue;
+            if (scope == "PersistentVolumeClaim")
+            {
+                // A claim's maximum bounds its request (claims have no limits to speak of).
+                if (request > enforced) violations.Add($"maximum {name} usage per {scope} is {Show(bound)}, but request is {Show(requests![name])}");
+                continue;
+            }
             if (limit is null) violations.Add($"maximum {name} usage per {scope} is {Show(bound)}.  No limit is specified");
             else if (limit > enforced) violations.Add($"maximum {name} usage per {scope} is {Show(bound)}, but limit is {Show(limits![name])}");
             else if (request > enforced) violations.Add($"maximum {name} usage per {scope} is {Show(bound)}, but request is {Show(requests![name])}");

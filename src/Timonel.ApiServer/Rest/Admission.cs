@@ -45,6 +45,10 @@ public static class Admission
                 ?? await PriorityAdmission.AdmitPodAsync(api, obj, ct)
                 ?? await ServiceAccountAdmission.AdmitPodAsync(api, obj, ct);
         }
+        if (resource.Kind == "PersistentVolumeClaim" && resource.Group.Length == 0)
+        {
+            return await LimitRangeAdmission.AdmitClaimAsync(api, obj, ct);
+        }
         if (resource.Kind == "Ingress" && resource.Group == "networking.k8s.io")
         {
             await IngressClassAdmission.AdmitIngressAsync(api, obj, ct);

@@ -63,6 +63,16 @@ public sealed class LimitRangerTests
         Assert.Equal(expected, LimitRanger.Admit(Pod("[" + list + "]"), Items(limits)));
     }
 
+    [Theory]
+    [InlineData("1Gi", "minimum storage usage per PersistentVolumeClaim is 2Gi, but request is 1Gi")]
+    [InlineData("20Gi", "maximum storage usage per PersistentVolumeClaim is 10Gi, but request is 20Gi")]
+    [InlineData("5Gi", null)]
+    public void A_claims_storage_request_must_lie_within_the_claim_items_bounds(string request, string? expected)
+    {
+        var claim = StrategyFixtures.Defaulted("/PersistentVolumeClaim", "{'spec':{'resources':{'requests':{'storage':'" + request + "'}}}}");
+        Assert.Equal(expected, LimitRanger.AdmitClaim(claim, Items("[{'type':'PersistentVolumeClaim','min':{'storage':'2Gi'},'max':{'storage':'10Gi'}},{'type':'Container','max':{'cpu':'1'}}]")));
+    }
+
     [Fact]
     public void No_limit_range_changes_nothing()
     {
