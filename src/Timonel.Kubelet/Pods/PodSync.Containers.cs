@@ -144,6 +144,9 @@ internal sealed partial class PodSync
         }
         if (newest.IsCreated)
         {
+            // Its start may have gone through after all on a loaded runtime that reported it late
+            // or failed; a running task makes the remove fail every time, so stop it first.
+            await _cri.StopContainerAsync(newest.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
             await _cri.RemoveContainerAsync(newest.Id, ct).ConfigureAwait(false);
             return newest.RestartCount;
         }
