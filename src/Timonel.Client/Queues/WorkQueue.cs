@@ -140,6 +140,11 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         {
             _shuttingDown = true;
             WakeWaiters();
+            // A drain asked for before this point may have seen its last Done while not yet shutting down.
+            if (_processing.Count == 0 && _queue.Count == 0)
+            {
+                _drained?.TrySetResult();
+            }
         }
         _delayed.Dispose();
     }
@@ -151,12 +156,9 @@ public sealed class WorkQueue<TKey> : IDisposable where TKey : notnull
         lock (_lock)
         {
             _drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            if (_processing.Count == 0 && _queue.Count == 0)
-            {
-                _drained.TrySetResult();
-            }
             drained = _drained.Task;
         }
+        // ShutDown completes the drain when nothing is queued or processing by then; else the last Done does.
         ShutDown();
         return drained.WaitAsync(ct);
     }
