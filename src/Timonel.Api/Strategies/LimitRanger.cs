@@ -16,10 +16,6 @@ public static class LimitRanger
     public const string Annotation = "kubernetes.io/limit-ranger";
 
     /// <summary>
-    /// Completes the pod's resources from <paramref name="items"/> (the namespace's LimitRange
-    /// items in name order) and returns upstream's message for the bounds it breaks, or null.
-    /// </summary>
-    /// <summary>
     /// A new claim's storage request (and limit) against the PersistentVolumeClaim items' min and
     /// max: upstream's message for what it breaks, or null.
     /// </summary>
@@ -31,14 +27,13 @@ public static class LimitRanger
         {
             Check(item, "PersistentVolumeClaim", Json.Obj(resources, "requests"), Json.Obj(resources, "limits"), violations);
         }
-        return violations.Count switch
-        {
-            0 => null,
-            1 => violations[0],
-            _ => $"[{string.Join(", ", violations)}]",
-        };
+        return Joined(violations);
     }
 
+    /// <summary>
+    /// Completes the pod's resources from <paramref name="items"/> (the namespace's LimitRange
+    /// items in name order) and returns upstream's message for the bounds it breaks, or null.
+    /// </summary>
     public static string? Admit(JsonObject pod, IReadOnlyList<JsonObject> items)
     {
         if (pod["spec"] is not JsonObject spec || items.Count == 0)
@@ -81,13 +76,16 @@ public static class LimitRanger
                     break;
             }
         }
-        return violations.Count switch
-        {
-            0 => null,
-            1 => violations[0],
-            _ => $"[{string.Join(", ", violations)}]",
-        };
+        return Joined(violations);
     }
+
+    /// <summary>Upstream's aggregate of errors: one as it is, several in brackets.</summary>
+    private static string? Joined(List<string> violations) => violations.Count switch
+    {
+        0 => null,
+        1 => violations[0],
+        _ => $"[{string.Join(", ", violations)}]",
+    };
 
     private static IEnumerable<(JsonObject Container, string Kind)> Containers(JsonObject spec) =>
         Json.Items(spec, "initContainers").Select(c => (c.Item, "init container"))
@@ -180,6 +178,6 @@ public static class LimitRanger
         return result;
     }
 
-    private static string Show(JsonNode? quantity) =>
-        new ResourceQuantity(quantity is JsonValue v && v.TryGetValue<string>(out var s) ? s : quantity?.ToJsonString() ?? "0").ToString();
+    /// <summary>A quantity as upstream prints it in these messages.</summary>
+    private static string Show(JsonNode? quantity) => PodSpecValidation.Canonical(quantity);
 }

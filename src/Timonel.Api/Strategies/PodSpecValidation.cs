@@ -143,7 +143,7 @@ public static class PodSpecValidation
         quantity is JsonValue v && v.TryGetValue<string>(out var s) ? s : quantity?.ToJsonString() ?? "";
 
     /// <summary>The quantity as upstream prints it (e.g. 0.5 as 500m).</summary>
-    private static string Canonical(JsonNode? quantity) => new ResourceQuantity(Text(quantity)).ToString();
+    internal static string Canonical(JsonNode? quantity) => new ResourceQuantity(Text(quantity)).ToString();
 
     /// <summary>The quantity's value, or null when it is not a quantity.</summary>
     public static decimal? Parse(JsonNode? quantity)
