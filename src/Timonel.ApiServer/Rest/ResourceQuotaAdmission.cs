@@ -37,7 +37,7 @@ public static class ResourceQuotaAdmission
         var usage = QuotaUsage.Of(resource.Group, resource.Plural, typed);
         var what = $"{resource.Plural} \"{ObjectMeta.Name(obj)}\" is forbidden";
         var charges = new List<(string Quota, Dictionary<string, decimal> Delta)>();
-        foreach (var stored in cached.Select(c => KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(c.ToJson()))))
+        foreach (var stored in cached.Select(QuotaOf))
         {
             var quota = stored;
             var hard = quota.Spec?.Hard;
@@ -115,24 +115,13 @@ public static class ResourceQuotaAdmission
 
     private static async Task<V1ResourceQuota> WaitForStatusAsync(ApiContext api, ObjectStore quotas, string ns, V1ResourceQuota quota, CancellationToken ct)
     {
-        var cache = api.CacheFor(quotas.Resource);
-        var key = quotas.Key(ns, quota.Metadata.Name);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < StatusWait)
-        {
-            await Task.Delay(50, ct);
-            if (cache.TryGet(key) is not { } cached)
-            {
-                return quota;
-            }
-            var latest = KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(cached.ToJson()));
-            if (latest.Status?.Hard is not null)
-            {
-                return latest;
-            }
-        }
-        return quota;
+        var published = await api.CacheFor(quotas.Resource).WaitForAsync(
+            quotas.Key(ns, quota.Metadata.Name), c => QuotaOf(c).Status?.Hard is not null, StatusWait, ct);
+        return published is null ? quota : QuotaOf(published);
     }
+
+    private static V1ResourceQuota QuotaOf(CachedObject cached) =>
+        KubernetesJson.Deserialize<V1ResourceQuota>(System.Text.Encoding.UTF8.GetString(cached.ToJson()));
 
     private static ResourceQuantity? UsedOf(V1ResourceQuota quota, string key) =>
         quota.Status?.Used is { } used && used.TryGetValue(key, out var value) ? value : null;

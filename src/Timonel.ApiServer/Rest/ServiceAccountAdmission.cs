@@ -74,18 +74,8 @@ public static class ServiceAccountAdmission
     private static async Task<JsonObject?> WaitForDefaultAccountAsync(ApiContext api, string ns, CancellationToken ct)
     {
         var store = api.StoreFor(api.Registry.Find("", "v1", "serviceaccounts")!);
-        var cache = api.CacheFor(store.Resource);
-        var key = store.Key(ns, DefaultAccount);
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (waited.Elapsed < DefaultAccountWait)
-        {
-            await Task.Delay(50, ct);
-            if (cache.TryGet(key) is { } cached)
-            {
-                return cached.Parse();
-            }
-        }
-        return null;
+        var created = await api.CacheFor(store.Resource).WaitForAsync(store.Key(ns, DefaultAccount), _ => true, DefaultAccountWait, ct);
+        return created?.Parse();
     }
 
     private static async Task<JsonObject?> FindAccountAsync(ApiContext api, string ns, string name, CancellationToken ct)

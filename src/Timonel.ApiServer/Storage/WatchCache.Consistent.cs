@@ -44,6 +44,11 @@ public sealed partial class WatchCache
             {
                 if (_revision >= target) return true;
             }
+            var left = CatchUpLimit - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
             _store.RequestWatchProgress();
             var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             lock (_lock)
@@ -51,26 +56,22 @@ public sealed partial class WatchCache
                 if (_revision >= target) return true;
                 _catchUpWaiters.Add((target, reached));
             }
-            var left = CatchUpLimit - System.Diagnostics.Stopwatch.GetElapsedTime(started);
-            if (left <= TimeSpan.Zero)
-            {
-                lock (_lock) _catchUpWaiters.Remove((target, reached));
-                return false;
-            }
             try
             {
                 await reached.Task.WaitAsync(left < ProgressRetry ? left : ProgressRetry, ct);
                 return true;
             }
+            catch (TimeoutException) when (left > ProgressRetry)
+            {
+                // Ask for progress again.
+            }
             catch (TimeoutException)
             {
-                lock (_lock) _catchUpWaiters.Remove((target, reached));
-                if (left <= ProgressRetry) return false;
+                return false;
             }
-            catch (OperationCanceledException)
+            finally
             {
                 lock (_lock) _catchUpWaiters.Remove((target, reached));
-                throw;
             }
         }
     }

@@ -141,6 +141,25 @@ public sealed partial class WatchCache : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The cached object at a key once it is there and passes <paramref name="until"/>, looked at
+    /// every 50 ms for at most <paramref name="limit"/>; null if it never does. For admission
+    /// waiting a moment on what a controller is about to write.
+    /// </summary>
+    public async Task<CachedObject?> WaitForAsync(string key, Func<CachedObject, bool> until, TimeSpan limit, CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (waited.Elapsed < limit)
+        {
+            await Task.Delay(50, ct);
+            if (TryGet(key) is { } cached && until(cached))
+            {
+                return cached;
+            }
+        }
+        return null;
+    }
+
     /// <summary>The revision the cache is current at (for bookmarks).</summary>
     public long Revision { get { lock (_lock) return _revision; } }
 

@@ -35,7 +35,7 @@ public sealed class ResourceQuotaController : Controller, IRunnableController
             Added = Enqueue,
             Updated = (old, quota) =>
             {
-                if (!SameHard(old.Spec?.Hard, quota.Spec?.Hard) || !SameHard(quota.Spec?.Hard, quota.Status?.Hard)) Enqueue(quota);
+                if (!SameQuantities(old.Spec?.Hard, quota.Spec?.Hard) || !SameQuantities(quota.Spec?.Hard, quota.Status?.Hard)) Enqueue(quota);
             },
         });
         _pods.AddEventHandler(new ResourceEventHandler<V1Pod>
@@ -84,7 +84,7 @@ public sealed class ResourceQuotaController : Controller, IRunnableController
             }
         }
         var used = hard.Keys.ToDictionary(k => k, k => new ResourceQuantity(QuotaUsage.Format(k, totals.GetValueOrDefault(k))));
-        if (SameHard(quota.Status?.Hard, hard) && SameHard(quota.Status?.Used, used))
+        if (SameQuantities(quota.Status?.Hard, hard) && SameQuantities(quota.Status?.Used, used))
         {
             return SyncResult.After(Resync);
         }
@@ -147,7 +147,7 @@ public sealed class ResourceQuotaController : Controller, IRunnableController
         return listed.Ok ? listed.Value!.Items.ToList<object>() : null;
     }
 
-    private static bool SameHard(IDictionary<string, ResourceQuantity>? a, IDictionary<string, ResourceQuantity>? b) =>
+    private static bool SameQuantities(IDictionary<string, ResourceQuantity>? a, IDictionary<string, ResourceQuantity>? b) =>
         (a?.Count ?? 0) == (b?.Count ?? 0)
         && (a ?? new Dictionary<string, ResourceQuantity>()).All(p => b!.TryGetValue(p.Key, out var q) && QuotaUsage.Value(q) == QuotaUsage.Value(p.Value));
 }
