@@ -12,6 +12,14 @@ public interface IKindStrategy
     /// <summary>Fills in the fields upstream defaults (e.g. Deployment strategy 25%/25%).</summary>
     void Default(JsonObject obj);
 
+    /// <summary>
+    /// Before an update is defaulted: carries over or drops what depends on the stored object
+    /// (<paramref name="old"/>), as upstream's PrepareForUpdate. Most kinds have nothing to do.
+    /// </summary>
+    void PrepareForUpdate(JsonObject obj, JsonObject old)
+    {
+    }
+
     /// <summary>What is wrong with the object, each with its field path; empty when valid.</summary>
     IReadOnlyList<ErrorCause> Validate(JsonObject obj, JsonObject? old);
 }

@@ -43,6 +43,8 @@ public sealed class ServiceStrategy : IKindStrategy
         }
     }
 
+    public void PrepareForUpdate(JsonObject obj, JsonObject old) => ServiceUpdate.Prepare(obj, old);
+
     public IReadOnlyList<ErrorCause> Validate(JsonObject obj, JsonObject? old)
     {
         var causes = new List<ErrorCause>();
@@ -71,7 +73,7 @@ public sealed class ServiceStrategy : IKindStrategy
                 causes.Add(FieldErrors.NotSupported($"spec.{field}", policy, TrafficPolicies));
             }
         }
-        if (type is "ClusterIP" or "ExternalName" && spec["externalTrafficPolicy"] is not null)
+        if ((type == "ExternalName" || (type == "ClusterIP" && Json.Arr(spec, "externalIPs") is not { Count: > 0 })) && spec["externalTrafficPolicy"] is not null)
         {
             causes.Add(FieldErrors.Invalid("spec.externalTrafficPolicy", spec["externalTrafficPolicy"]?.DeepClone(), "may only be set for externally-accessible services"));
         }

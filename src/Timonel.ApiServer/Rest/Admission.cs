@@ -62,10 +62,10 @@ public static class Admission
         obj["spec"] = spec;
         var type = spec["type"]?.GetValue<string>() ?? "ClusterIP";
         spec["type"] = type;
-        var error = await AllocateClusterIpAsync(api, obj, spec, type, ct);
+        var error = await AllocateClusterIpAsync(api, obj, spec, type, [], ct);
         if (error is null && type is "NodePort" or "LoadBalancer")
         {
-            error = await AllocateNodePortsAsync(api, obj, spec, ct);
+            error = await AllocateNodePortsAsync(api, obj, spec, new HashSet<long>(), [], ct);
         }
         if (error is not null)
         {
@@ -74,7 +74,9 @@ public static class Admission
         return error;
     }
 
-    private static async Task<ApiError?> AllocateClusterIpAsync(ApiContext api, JsonObject svc, JsonObject spec, string type, CancellationToken ct)
+    /// <summary>Reserves the requested ClusterIP, or allocates one; each key reserved goes into <paramref name="reserved"/>.</summary>
+    internal static async Task<ApiError?> AllocateClusterIpAsync(ApiContext api, JsonObject svc, JsonObject spec, string type,
+        List<string> reserved, CancellationToken ct)
     {
         if (type == "ExternalName")
         {
@@ -94,11 +96,11 @@ public static class Admission
             {
                 return Invalid(svc, "spec.clusterIPs", $"Invalid value: \"{requested}\": failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. The range of valid IPs is {range}");
             }
-            var reserved = await api.Backend.CreateAsync(IpKeys + requested, owner, ct);
-            if (!reserved.Succeeded)
+            if (!(await api.Backend.CreateAsync(IpKeys + requested, owner, ct)).Succeeded)
             {
                 return Invalid(svc, "spec.clusterIPs", $"Invalid value: [\"{requested}\"]: failed to allocate IP {requested}: provided IP is already allocated");
             }
+            reserved.Add(IpKeys + requested);
             spec["clusterIPs"] = new JsonArray(requested);
             return null;
         }
@@ -110,9 +112,9 @@ public static class Admission
         {
             var index = ((start - 11 + i) % (size - 10)) + 11;
             var ip = range.At(index).ToString();
-            var reserved = await api.Backend.CreateAsync(IpKeys + ip, owner, ct);
-            if (reserved.Succeeded)
+            if ((await api.Backend.CreateAsync(IpKeys + ip, owner, ct)).Succeeded)
             {
+                reserved.Add(IpKeys + ip);
                 spec["clusterIP"] = ip;
                 spec["clusterIPs"] = new JsonArray(ip);
                 return null;
@@ -121,7 +123,12 @@ public static class Admission
         return new ApiError(500, "InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full");
     }
 
-    private static async Task<ApiError?> AllocateNodePortsAsync(ApiContext api, JsonObject svc, JsonObject spec, CancellationToken ct)
+    /// <summary>
+    /// Reserves each port's requested node port, or allocates one; ports already in
+    /// <paramref name="held"/> (the Service's own before an update) are kept as they are.
+    /// </summary>
+    internal static async Task<ApiError?> AllocateNodePortsAsync(ApiContext api, JsonObject svc, JsonObject spec,
+        IReadOnlySet<long> held, List<string> reserved, CancellationToken ct)
     {
         var owner = System.Text.Encoding.UTF8.GetBytes($"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}");
         var (min, max) = (api.Options.NodePortMin, api.Options.NodePortMax);
@@ -131,6 +138,10 @@ public static class Admission
             if (ports[i] is not JsonObject port) continue;
             if (port["nodePort"] is JsonValue v && v.TryGetValue<int>(out var wanted) && wanted != 0)
             {
+                if (held.Contains(wanted))
+                {
+                    continue;
+                }
                 if (wanted < min || wanted > max)
                 {
                     return Invalid(svc, $"spec.ports[{i}].nodePort", $"Invalid value: {wanted}: provided port is not in the valid range. The range of valid ports is {min}-{max}");
@@ -139,6 +150,7 @@ public static class Admission
                 {
                     return Invalid(svc, $"spec.ports[{i}].nodePort", $"Invalid value: {wanted}: provided port is already allocated");
                 }
+                reserved.Add(PortKeys + wanted);
                 continue;
             }
             var size = max - min + 1;
@@ -149,6 +161,7 @@ public static class Admission
                 var candidate = min + ((start + k) % size);
                 if ((await api.Backend.CreateAsync(PortKeys + candidate, owner, ct)).Succeeded)
                 {
+                    reserved.Add(PortKeys + candidate);
                     port["nodePort"] = candidate;
                     allocated = true;
                 }
@@ -185,8 +198,12 @@ public static class Admission
         }
     }
 
+    internal static string ClusterIpKey(string ip) => IpKeys + ip;
+
+    internal static string NodePortKey(long port) => PortKeys + port;
+
     /// <summary>Deletes a reservation only if this Service still holds it.</summary>
-    private static async Task ReleaseKeyAsync(ApiContext api, string key, string owner, CancellationToken ct)
+    internal static async Task ReleaseKeyAsync(ApiContext api, string key, string owner, CancellationToken ct)
     {
         var got = await api.Backend.GetAsync(key, 0, ct);
         if (got.Item is not null && System.Text.Encoding.UTF8.GetString(got.Item.Value.Span) == owner)

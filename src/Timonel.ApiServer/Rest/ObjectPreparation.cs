@@ -106,7 +106,9 @@ public static class ObjectPreparation
             if (current["status"] is { } oldStatus) updated["status"] = oldStatus.DeepClone();
             else updated.Remove("status");
         }
-        KindStrategies.For(resource.Group, resource.Kind)?.Default(updated);
+        var strategy = KindStrategies.For(resource.Group, resource.Kind);
+        strategy?.PrepareForUpdate(updated, current);
+        strategy?.Default(updated);
         // Compared after defaulting: a write that only drops fields the server defaults (a list a
         // patch replaces wholesale) changes nothing, and the generation stays.
         if (resource.HasStatus && !JsonNode.DeepEquals(Spec(updated), Spec(current)))

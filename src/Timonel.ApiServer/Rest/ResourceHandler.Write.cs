@@ -132,7 +132,7 @@ public sealed partial class ResourceHandler
                 return (current, null);
             }
             return (updated, null);
-        }, context.RequestAborted);
+        }, context.RequestAborted, ReservationFor(request));
         if (outcome.Error is not null)
         {
             await Responses.WriteErrorAsync(context, outcome.Error);
@@ -140,6 +140,12 @@ public sealed partial class ResourceHandler
         }
         await WriteObjectAsync(context, 200, dryResult ?? outcome.Object!, request);
     }
+
+    /// <summary>What an update must reserve before it is written: a Service's addresses and ports.</summary>
+    private UpdateReservation? ReservationFor(RequestInfo request) =>
+        request.Resource.Kind == "Service" && request.Resource.Group.Length == 0 && request.Subresource is null
+            ? (updated, current, ct) => ServiceUpdateAdmission.ReserveAsync(api, updated, current, ct)
+            : null;
 
     /// <summary>
     /// A deleting object whose last finalizer is gone is deleted by the write that removed it; a

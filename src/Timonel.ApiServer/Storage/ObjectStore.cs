@@ -8,6 +8,14 @@ namespace Timonel.ApiServer.Storage;
 /// <summary>What a guaranteed update did: the object written (or deleted), or why not.</summary>
 public sealed record UpdateOutcome(JsonObject? Object, ApiError? Error, bool Deleted = false);
 
+/// <summary>
+/// Reserves what a changed object needs outside itself (a Service's new ClusterIP or node ports)
+/// just before it is written. Returns why it cannot be written, or how to settle once the write is
+/// known: <c>true</c> when it was written (free what the old object held and the new one does not),
+/// <c>false</c> when it was not (free what this call reserved).
+/// </summary>
+public delegate Task<(ApiError? Error, Func<bool, Task>? Settle)> UpdateReservation(JsonObject updated, JsonObject current, CancellationToken ct);
+
 /// <summary>The page of a list: the items, the revision they were read at, and the continuation.</summary>
 public sealed record ListPage(IReadOnlyList<JsonObject> Items, long Revision, string? Continue, long? RemainingItemCount);
 
@@ -157,10 +165,12 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
     /// writes it if the object did not change meanwhile; otherwise reads again and retries, unless
     /// the new object names a resourceVersion (then a stale one is a 409 Conflict).
     /// <paramref name="mutate"/> returns null (with no error) to delete the object instead
-    /// (the last finalizer of a deleting object went away).
+    /// (the last finalizer of a deleting object went away). <paramref name="reserve"/>, when given,
+    /// runs before each write of a changed object and is settled by its outcome.
     /// </summary>
     public async Task<UpdateOutcome> GuaranteedUpdateAsync(
-        string? ns, string name, Func<JsonObject, (JsonObject? Updated, ApiError? Error)> mutate, CancellationToken ct)
+        string? ns, string name, Func<JsonObject, (JsonObject? Updated, ApiError? Error)> mutate, CancellationToken ct,
+        UpdateReservation? reserve = null)
     {
         var key = Key(ns, name);
         for (var attempt = 0; attempt < MaxUpdateAttempts; attempt++)
@@ -198,7 +208,25 @@ public sealed class ObjectStore(IKeyValueStore store, ResourceInfo resource)
                 {
                     return new(current, null);
                 }
-                result = await store.UpdateAsync(key, ObjectCodec.Encode(updated), got.Item.ModRevision, ct);
+                Func<bool, Task>? settle = null;
+                if (reserve is not null)
+                {
+                    (error, settle) = await reserve(updated, current, ct);
+                    if (error is not null)
+                    {
+                        return new(null, error);
+                    }
+                }
+                try
+                {
+                    result = await store.UpdateAsync(key, ObjectCodec.Encode(updated), got.Item.ModRevision, ct);
+                }
+                catch
+                {
+                    if (settle is not null) await settle(false);
+                    throw;
+                }
+                if (settle is not null) await settle(result.Succeeded);
                 if (result.Succeeded)
                 {
                     ObjectCodec.SetResourceVersion(updated, result.Revision);
