@@ -5,10 +5,11 @@ namespace Timonel.Controllers;
 
 public static partial class BuiltinControllers
 {
-    /// <summary>ReplicaSet and Deployment.</summary>
+    /// <summary>ReplicaSet, Deployment and StatefulSet.</summary>
     public static IReadOnlyList<Func<ControllerContext, IRunnableController>> Workloads { get; } =
     [
         c => new ReplicaSetController(c),
         c => new DeploymentController(c),
+        c => new StatefulSets.StatefulSetController(c),
     ];
 }

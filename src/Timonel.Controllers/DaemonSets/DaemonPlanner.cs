@@ -1,5 +1,6 @@
 using k8s.Models;
 using Timonel.Controllers.Endpoints;
+using Timonel.Controllers.Workloads;
 
 namespace Timonel.Controllers.DaemonSets;
 
@@ -165,7 +166,7 @@ internal static class DaemonPlanner
     }
 
     public static string? HashOf(V1Pod pod) =>
-        pod.Metadata.Labels?.TryGetValue(DaemonRevisions.HashLabel, out var h) == true ? h : null;
+        pod.Metadata.Labels?.TryGetValue(TemplateRevisions.HashLabel, out var h) == true ? h : null;
 
     private static int MaxSurge(V1DaemonSet ds, int desired) =>
         ds.Spec.UpdateStrategy?.RollingUpdate?.MaxSurge is { } surge ? Scaled(surge, desired) : 0;

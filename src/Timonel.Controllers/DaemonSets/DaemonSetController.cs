@@ -90,8 +90,8 @@ public sealed class DaemonSetController : Controller, IRunnableController
         {
             return SyncResult.After(TimeSpan.FromSeconds(1)); // the pod events bring the key back sooner
         }
-        var revisions = DaemonRevisions.Owned(ds, _revisions.Lister);
-        var (hash, revisionError) = await DaemonRevisions.EnsureCurrentAsync(_context.Api, ds, revisions, ct);
+        var revisions = TemplateRevisions.Owned(RevisionOwner.Of(ds), _revisions.Lister);
+        var (hash, revisionError) = await TemplateRevisions.EnsureCurrentAsync(_context.Api, RevisionOwner.Of(ds), revisions, ct);
         if (hash is null)
         {
             return SyncResult.Failed(revisionError ?? "revision");
@@ -131,7 +131,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
             _context.EventsFrom("daemonset-controller").Record(ds, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
         }
 
-        await DaemonRevisions.CleanUpAsync(_context.Api, ds, revisions, hash, pods, ct);
+        await TemplateRevisions.CleanUpAsync(_context.Api, RevisionOwner.Of(ds), revisions, hash, pods, ct);
         if (KubernetesJson.Serialize(plan.Status) != KubernetesJson.Serialize(ds.Status ?? new V1DaemonSetStatus()))
         {
             var update = ObjectCopy.Clone(ds);
@@ -153,8 +153,8 @@ public sealed class DaemonSetController : Controller, IRunnableController
         NodeEligibility.PinToNode(spec, node);
         var labels = new Dictionary<string, string>(template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
-            [DaemonRevisions.HashLabel] = hash,
-            [DaemonRevisions.TemplateGenerationLabel] = (ds.Metadata.Generation ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [TemplateRevisions.HashLabel] = hash,
+            [TemplateRevisions.TemplateGenerationLabel] = (ds.Metadata.Generation ?? 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         return new V1Pod
         {

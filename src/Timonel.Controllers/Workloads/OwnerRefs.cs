@@ -40,12 +40,15 @@ public static class OwnerRefs
     public static string? ControllerKey(V1ObjectMeta meta, string kind) =>
         ControllerOf(meta) is { } owner && owner.Kind == kind ? $"{meta.NamespaceProperty}/{owner.Name}" : null;
 
-    public static V1OwnerReference NewControllerRef(IKubernetesObject<V1ObjectMeta> owner, string apiVersion, string kind) => new()
+    public static V1OwnerReference NewControllerRef(IKubernetesObject<V1ObjectMeta> owner, string apiVersion, string kind) =>
+        NewControllerRef(owner.Metadata, apiVersion, kind);
+
+    public static V1OwnerReference NewControllerRef(V1ObjectMeta owner, string apiVersion, string kind) => new()
     {
         ApiVersion = apiVersion,
         Kind = kind,
-        Name = owner.Metadata.Name,
-        Uid = owner.Metadata.Uid,
+        Name = owner.Name,
+        Uid = owner.Uid,
         Controller = true,
         BlockOwnerDeletion = true,
     };

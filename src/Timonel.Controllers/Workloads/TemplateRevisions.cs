@@ -6,19 +6,26 @@ using k8s.Models;
 using Timonel.Api.Selectors;
 using Timonel.Client.Api;
 using Timonel.Client.Informers;
-using Timonel.Controllers.Endpoints;
+namespace Timonel.Controllers.Workloads;
 
-using Timonel.Controllers.Workloads;
+/// <summary>What owns a template history: a DaemonSet or a StatefulSet, as its revisions need it.</summary>
+internal sealed record RevisionOwner(V1ObjectMeta Metadata, string Kind, V1PodTemplateSpec Template, V1LabelSelector Selector,
+    int? CollisionCount, int? RevisionHistoryLimit)
+{
+    public static RevisionOwner Of(V1DaemonSet ds) =>
+        new(ds.Metadata, "DaemonSet", ds.Spec.Template, ds.Spec.Selector, ds.Status?.CollisionCount, ds.Spec.RevisionHistoryLimit);
 
-namespace Timonel.Controllers.DaemonSets;
+    public static RevisionOwner Of(V1StatefulSet sts) =>
+        new(sts.Metadata, "StatefulSet", sts.Spec.Template, sts.Spec.Selector, sts.Status?.CollisionCount, sts.Spec.RevisionHistoryLimit);
+}
 
 /// <summary>
-/// The template history of a DaemonSet as apps/v1 ControllerRevisions: one per distinct
+/// The template history of a DaemonSet or StatefulSet as apps/v1 ControllerRevisions: one per distinct
 /// template, named "&lt;ds&gt;-&lt;hash&gt;", whose data is the patch that restores that template and
 /// whose revision number orders them (the current one has the highest). Pods carry the hash in
 /// the controller-revision-hash label, which is how a rollout tells new pods from old.
 /// </summary>
-internal static class DaemonRevisions
+internal static class TemplateRevisions
 {
     public const string HashLabel = "controller-revision-hash";
     public const string TemplateGenerationLabel = "pod-template-generation";
@@ -37,8 +44,8 @@ internal static class DaemonRevisions
         return string.Concat(digits.Select(d => SafeAlphabet[d % SafeAlphabet.Length]));
     }
 
-    public static IReadOnlyList<V1ControllerRevision> Owned(V1DaemonSet ds, ILister<V1ControllerRevision> revisions) =>
-        revisions.List(ds.Metadata.NamespaceProperty, LabelSelector.FromModel(ds.Spec.Selector))
+    public static IReadOnlyList<V1ControllerRevision> Owned(RevisionOwner ds, ILister<V1ControllerRevision> revisions) =>
+        revisions.List(ds.Metadata.NamespaceProperty, LabelSelector.FromModel(ds.Selector))
             .Where(r => OwnerRefs.ControllerOf(r.Metadata)?.Uid == ds.Metadata.Uid)
             .ToList();
 
@@ -46,10 +53,10 @@ internal static class DaemonRevisions
     /// Makes sure the current template has a revision with the highest number; returns its hash.
     /// An expected failure (a write conflict) is returned as an error to retry.
     /// </summary>
-    public static async Task<(string? Hash, string? Error)> EnsureCurrentAsync(ApiConnection api, V1DaemonSet ds,
+    public static async Task<(string? Hash, string? Error)> EnsureCurrentAsync(ApiConnection api, RevisionOwner ds,
         IReadOnlyList<V1ControllerRevision> owned, CancellationToken ct)
     {
-        var hash = HashOf(ds.Spec.Template, ds.Status?.CollisionCount);
+        var hash = HashOf(ds.Template, ds.CollisionCount);
         var name = $"{ds.Metadata.Name}-{hash}";
         var max = owned.Count == 0 ? 0 : owned.Max(r => r.Revision);
         var existing = owned.FirstOrDefault(r => r.Metadata.Name == name);
@@ -65,9 +72,9 @@ internal static class DaemonRevisions
             var updated = await api.UpdateAsync(bumped, ct);
             return updated.Ok ? (hash, null) : (null, $"renumber revision {name}: {updated}");
         }
-        var template = JsonNode.Parse(KubernetesJson.Serialize(ds.Spec.Template))!.AsObject();
+        var template = JsonNode.Parse(KubernetesJson.Serialize(ds.Template))!.AsObject();
         template["$patch"] = "replace";
-        var labels = new Dictionary<string, string>(ds.Spec.Template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
+        var labels = new Dictionary<string, string>(ds.Template.Metadata?.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal)
         {
             [HashLabel] = hash,
         };
@@ -78,7 +85,7 @@ internal static class DaemonRevisions
                 Name = name,
                 NamespaceProperty = ds.Metadata.NamespaceProperty,
                 Labels = labels,
-                OwnerReferences = [OwnerRefs.NewControllerRef(ds, "apps/v1", "DaemonSet")],
+                OwnerReferences = [OwnerRefs.NewControllerRef(ds.Metadata, "apps/v1", ds.Kind)],
             },
             Data = new JsonObject { ["spec"] = new JsonObject { ["template"] = template } },
             Revision = max + 1,
@@ -88,11 +95,14 @@ internal static class DaemonRevisions
     }
 
     /// <summary>Deletes the oldest revisions past revisionHistoryLimit that no live pod still uses.</summary>
-    public static async Task CleanUpAsync(ApiConnection api, V1DaemonSet ds, IReadOnlyList<V1ControllerRevision> owned,
+    public static async Task CleanUpAsync(ApiConnection api, RevisionOwner ds, IReadOnlyList<V1ControllerRevision> owned,
         string currentHash, IEnumerable<V1Pod> pods, CancellationToken ct)
     {
-        var limit = ds.Spec.RevisionHistoryLimit ?? 10;
-        var inUse = pods.Select(p => p.Metadata.Labels?.TryGetValue(HashLabel, out var h) == true ? h : null).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var limit = ds.RevisionHistoryLimit ?? 10;
+        // A DaemonSet's pods carry the hash, a StatefulSet's the revision's whole name.
+        var inUse = pods.Select(p => p.Metadata.Labels?.TryGetValue(HashLabel, out var h) == true ? h : null).OfType<string>()
+            .Select(h => h.StartsWith(ds.Metadata.Name + "-", StringComparison.Ordinal) ? h[(ds.Metadata.Name.Length + 1)..] : h)
+            .ToHashSet(StringComparer.Ordinal);
         var old = owned.Where(r => r.Metadata.Name != $"{ds.Metadata.Name}-{currentHash}" &&
             !(r.Metadata.Labels?.TryGetValue(HashLabel, out var h) == true && inUse.Contains(h))).OrderBy(r => r.Revision).ToList();
         foreach (var revision in old.Take(Math.Max(0, old.Count - limit)))
