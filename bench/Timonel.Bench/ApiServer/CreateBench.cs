@@ -30,6 +30,8 @@ internal static class CreateBench
         var http = flags.String("http", "2") == "2" ? BenchHttp.Http2 : BenchHttp.Http11;
         var backends = flags.String("backend", "timonel,etcd").Split(',');
         var etcdModes = flags.String("etcd", "h2c-shared,tls-shared,tls-per-writer").Split(',');
+        // Untimed load first (JIT tiering, connections, page cache); a slow machine needs more than 2 s.
+        var warmup = TimeSpan.FromSeconds(flags.Int("warmup-seconds", 2));
         flags.CheckAllUsed();
 
         var duration = TimeSpan.FromSeconds(seconds);
@@ -37,7 +39,7 @@ internal static class CreateBench
         var etcd = new List<(string Mode, double Rate)>();
         if (backends.Contains("timonel"))
         {
-            timonel = await MeasureServerAsync(connections, valueBytes, getRate, http, duration);
+            timonel = await MeasureServerAsync(connections, valueBytes, getRate, http, duration, warmup);
         }
         if (backends.Contains("etcd"))
         {
@@ -50,7 +52,7 @@ internal static class CreateBench
                     "tls-per-writer" => (true, true),
                     _ => throw new ArgumentException($"--etcd: unknown mode '{mode}' (h2c-shared, tls-shared, tls-per-writer)"),
                 };
-                etcd.Add((mode, await MeasureEtcdAsync(connections, valueBytes, duration, tls, perWriter)));
+                etcd.Add((mode, await MeasureEtcdAsync(connections, valueBytes, duration, warmup, tls, perWriter)));
             }
         }
         foreach (var (mode, rate) in etcd)
@@ -63,7 +65,7 @@ internal static class CreateBench
         return 0;
     }
 
-    private static async Task<double> MeasureServerAsync(int connections, int valueBytes, int getRate, BenchHttp http, TimeSpan duration)
+    private static async Task<double> MeasureServerAsync(int connections, int valueBytes, int getRate, BenchHttp http, TimeSpan duration, TimeSpan warmup)
     {
         await using var server = await BenchServer.StartNewAsync();
         const string ns = "bench";
@@ -79,7 +81,7 @@ internal static class CreateBench
         try
         {
             // A warm-up of the same load (JIT, connection setup, SQLite page cache) is not counted.
-            await RunCreatesAsync(writers, ns, "warm-", valueBytes, TimeSpan.FromSeconds(2));
+            await RunCreatesAsync(writers, ns, "warm-", valueBytes, warmup);
             using var probe = await GetProbe.StartAsync(server, ns, readable, getRate, duration);
             var gets = GetProbe.RunChildAsync(probe);
             var (serverCpu, benchCpu) = (server.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
@@ -137,7 +139,7 @@ internal static class CreateBench
         return created;
     }
 
-    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration, bool tls, bool perWriter)
+    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration, TimeSpan warmup, bool tls, bool perWriter)
     {
         await using var etcd = await EtcdProcess.StartAsync(tls: tls);
         // Shared: one channel (one HTTP/2 connection carries up to 100 streams). Per writer: a
@@ -168,7 +170,7 @@ internal static class CreateBench
             })));
             return puts;
         }
-        await PutAsync("warm-", TimeSpan.FromSeconds(2));
+        await PutAsync("warm-", warmup);
         var (etcdCpu, benchCpu) = (etcd.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var rate = await PutAsync("c-", duration) / duration.TotalSeconds;
         (etcdCpu, benchCpu) = (etcd.CpuTime() - etcdCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
