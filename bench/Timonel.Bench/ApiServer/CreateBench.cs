@@ -16,7 +16,9 @@ namespace Timonel.Bench.ApiServer;
 /// (<c>--etcd</c>): <c>h2c-shared</c>, all writers multiplexed on one plain-HTTP/2 connection (the
 /// cheapest client etcd can have); <c>tls-shared</c>, the same over TLS (how an API server talks to
 /// etcd); <c>tls-per-writer</c>, one TLS connection per writer, as the API server is measured here
-/// (HTTPS, C connections).
+/// (HTTPS, C connections). The same paced reader runs against etcd (Range requests of the same
+/// 1,000 readable keys from a process of its own): etcd's read latency under its own put load is
+/// the reference for the API server's GET latency under create load.
 /// </summary>
 internal static class CreateBench
 {
@@ -52,7 +54,7 @@ internal static class CreateBench
                     "tls-per-writer" => (true, true),
                     _ => throw new ArgumentException($"--etcd: unknown mode '{mode}' (h2c-shared, tls-shared, tls-per-writer)"),
                 };
-                etcd.Add((mode, await MeasureEtcdAsync(connections, valueBytes, duration, warmup, tls, perWriter)));
+                etcd.Add((mode, await MeasureEtcdAsync(connections, valueBytes, getRate, duration, warmup, tls, perWriter)));
             }
         }
         foreach (var (mode, rate) in etcd)
@@ -139,7 +141,7 @@ internal static class CreateBench
         return created;
     }
 
-    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, TimeSpan duration, TimeSpan warmup, bool tls, bool perWriter)
+    private static async Task<double> MeasureEtcdAsync(int connections, int valueBytes, int getRate, TimeSpan duration, TimeSpan warmup, bool tls, bool perWriter)
     {
         await using var etcd = await EtcdProcess.StartAsync(tls: tls);
         // Shared: one channel (one HTTP/2 connection carries up to 100 streams). Per writer: a
@@ -170,7 +172,15 @@ internal static class CreateBench
             })));
             return puts;
         }
+        // The same readable objects and paced reader as against the API server (a Range instead of a GET).
+        const int readable = 1000;
+        for (var i = 0; i < readable; i++)
+        {
+            await clients[0].PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"/registry/configmaps/bench/read-{i}"), Value = value });
+        }
         await PutAsync("warm-", warmup);
+        using var probe = getRate > 0 ? await GetProbe.StartEtcdAsync(etcd.ClientUrl, "bench", readable, getRate, duration) : null;
+        var reads = probe is null ? null : GetProbe.RunChildAsync(probe);
         var (etcdCpu, benchCpu) = (etcd.CpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
         var rate = await PutAsync("c-", duration) / duration.TotalSeconds;
         (etcdCpu, benchCpu) = (etcd.CpuTime() - etcdCpu, Process.GetCurrentProcess().TotalProcessorTime - benchCpu);
@@ -178,6 +188,12 @@ internal static class CreateBench
             $"{rate:F0} puts/s ({connections} concurrent, {value.Length} B values, {duration.TotalSeconds:F0} s)");
         Console.WriteLine($"  CPU in the window: etcd {etcdCpu.TotalSeconds / duration.TotalSeconds:F2} cores " +
             $"({etcdCpu.TotalMilliseconds * 1000 / (rate * duration.TotalSeconds):F0} us per put), load generator {benchCpu.TotalSeconds / duration.TotalSeconds:F2} cores");
+        if (reads is not null)
+        {
+            var read = await reads;
+            Console.WriteLine($"  Range during puts (a separate process, one gRPC connection, {getRate}/s): {read.Count} answered, {read.Errors} failed; " +
+                $"p50 {read.P50:F2} ms, p99 {read.P99:F2} ms, max {read.Max:F2} ms");
+        }
         return rate;
     }
 

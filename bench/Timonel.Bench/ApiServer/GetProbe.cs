@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Etcdserverpb;
+using Google.Protobuf;
+using Grpc.Net.Client;
 using Timonel.Bench.Storage;
 
 namespace Timonel.Bench.ApiServer;
@@ -13,7 +16,9 @@ internal readonly record struct GetProbeResult(int Count, int Errors, double P50
 /// and the machine's, not the queueing of the load generator's busy thread pool: GETs of random
 /// existing ConfigMaps `read-0..N-1` at a fixed pace over their own HTTP/2 connections. Hidden
 /// command `apiserver-get-probe`: warms its connections, prints `ready`, waits for a line on
-/// stdin, probes for S seconds, prints `gets=N errors=E p50=X p99=Y max=Z` (ms).
+/// stdin, probes for S seconds, prints `gets=N errors=E p50=X p99=Y max=Z` (ms). With
+/// `--etcd-url`, the same paced reads are etcd Range requests of the keys the API server would
+/// store them under, on one gRPC connection of its own: etcd's read latency under its put load.
 /// </summary>
 internal static partial class GetProbe
 {
@@ -27,28 +32,42 @@ internal static partial class GetProbe
         var rate = flags.Int("rate", 200);
         var seconds = flags.Int("seconds", 10);
         var connections = flags.Int("connections", 8);
+        var etcdUrl = flags.String("etcd-url", "");
         flags.CheckAllUsed();
 
-        using var client = BenchServer.ClientFor(url, dataDir, BenchHttp.Http2, connections);
+        using var client = etcdUrl.Length == 0 ? BenchServer.ClientFor(url, dataDir, BenchHttp.Http2, connections) : null;
+        // A local etcd's self-signed serving certificate; the load generator checks it, the probe only reads.
+        using var channel = etcdUrl.Length == 0 ? null : GrpcChannel.ForAddress(etcdUrl, new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, _, _, _) => true } },
+        });
+        var kv = channel is null ? null : new KV.KVClient(channel);
+        Func<Task<double?>> get = kv is null ? () => GetAsync(client!, ns, readable) : () => RangeAsync(kv, ns, readable);
         for (var i = 0; i < 4 * connections; i++)
         {
-            await GetAsync(client, ns, readable);
+            await get();
         }
         Console.WriteLine("ready");
         await Console.In.ReadLineAsync();
-        var result = await ProbeAsync(client, ns, readable, rate, TimeSpan.FromSeconds(seconds));
+        var result = await ProbeAsync(get, rate, TimeSpan.FromSeconds(seconds));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"gets={result.Count} errors={result.Errors} p50={result.P50:F2} p99={result.P99:F2} max={result.Max:F2}"));
         return 0;
     }
 
     /// <summary>Starts the probe as a child process against <paramref name="server"/>; returns once it is warm.</summary>
-    public static async Task<Process> StartAsync(BenchServer server, string ns, int readable, int rate, TimeSpan duration)
+    public static Task<Process> StartAsync(BenchServer server, string ns, int readable, int rate, TimeSpan duration) =>
+        StartAsync(["--url", server.Url.ToString(), "--data-dir", server.DataDir], ns, readable, rate, duration);
+
+    /// <summary>Starts an etcd probe (Range requests of <c>/registry/configmaps/NS/read-N</c>); returns once it is warm.</summary>
+    public static Task<Process> StartEtcdAsync(string etcdUrl, string ns, int readable, int rate, TimeSpan duration) =>
+        StartAsync(["--etcd-url", etcdUrl], ns, readable, rate, duration);
+
+    private static async Task<Process> StartAsync(string[] target, string ns, int readable, int rate, TimeSpan duration)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Timonel.Bench.dll"), "apiserver-get-probe",
-            "--url", server.Url.ToString(), "--data-dir", server.DataDir, "--namespace", ns, "--readable", Text(readable),
-            "--rate", Text(rate), "--seconds", Text((int)duration.TotalSeconds) })
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Timonel.Bench.dll"), "apiserver-get-probe" }.Concat(target).Concat(
+            ["--namespace", ns, "--readable", Text(readable), "--rate", Text(rate), "--seconds", Text((int)duration.TotalSeconds)]))
         {
             info.ArgumentList.Add(a);
         }
@@ -78,7 +97,7 @@ internal static partial class GetProbe
             int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture), D(3), D(4), D(5));
     }
 
-    private static async Task<GetProbeResult> ProbeAsync(HttpClient client, string ns, int readable, int rate, TimeSpan duration)
+    private static async Task<GetProbeResult> ProbeAsync(Func<Task<double?>> get, int rate, TimeSpan duration)
     {
         var latencies = new List<double>();
         var errors = 0;
@@ -89,7 +108,7 @@ internal static partial class GetProbe
         {
             for (var due = (long)(clock.Elapsed.TotalSeconds * rate); sent < due; sent++)
             {
-                inFlight.Add(GetAsync(client, ns, readable));
+                inFlight.Add(get());
             }
             await Task.Delay(1);
         }
@@ -110,6 +129,21 @@ internal static partial class GetProbe
         using var response = await client.GetAsync($"{ConfigMaps.Path(ns)}/read-{Random.Shared.Next(readable)}");
         await response.Content.ReadAsByteArrayAsync();
         return response.IsSuccessStatusCode ? ConfigMaps.Ms(Stopwatch.GetTimestamp() - start) : null;
+    }
+
+    /// <summary>One etcd Range of a random readable key; its latency in ms, or null if it failed or found nothing.</summary>
+    private static async Task<double?> RangeAsync(KV.KVClient kv, string ns, int readable)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await kv.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8($"/registry/configmaps/{ns}/read-{Random.Shared.Next(readable)}") });
+            return response.Kvs.Count == 1 ? ConfigMaps.Ms(Stopwatch.GetTimestamp() - start) : null;
+        }
+        catch (Grpc.Core.RpcException)
+        {
+            return null;
+        }
     }
 
     private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
