@@ -47,9 +47,10 @@ public sealed class GrpcProbeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Task<ProbeOutcome> ProbeAsync(string? service = null, int? port = null) =>
+    /// <summary>A probe; those that expect an answer allow 10 s (a loaded CI machine's first gRPC call can take over 1 s).</summary>
+    private Task<ProbeOutcome> ProbeAsync(string? service = null, int? port = null, int timeoutSeconds = 10) =>
         new GrpcProbe(TimeProvider.System).RunAsync("127.0.0.1", new V1GRPCAction { Port = port ?? _server.Port, Service = service },
-            TimeSpan.FromSeconds(1), CancellationToken.None);
+            TimeSpan.FromSeconds(timeoutSeconds), CancellationToken.None);
 
     [Fact]
     public async Task Serving_passes_and_not_serving_fails()
@@ -77,7 +78,7 @@ public sealed class GrpcProbeTests : IAsyncLifetime
         _statuses.ByService[""] = ServingStatus.Serving;
         _statuses.Delay = TimeSpan.FromSeconds(10);
 
-        var outcome = await ProbeAsync();
+        var outcome = await ProbeAsync(timeoutSeconds: 1);
 
         Assert.Equal(ProbeOutcome.Failure("timeout: health rpc did not complete within 1s"), outcome);
     }
@@ -89,7 +90,7 @@ public sealed class GrpcProbeTests : IAsyncLifetime
         var port = other.Port;
         await other.DisposeAsync();
 
-        var outcome = await ProbeAsync(port: port);
+        var outcome = await ProbeAsync(port: port, timeoutSeconds: 1);
 
         Assert.Equal(ProbeResult.Failure, outcome.Result);
         Assert.StartsWith($"timeout: failed to connect service \"127.0.0.1:{port}\" within 1s", outcome.Output, StringComparison.Ordinal);
