@@ -25,7 +25,7 @@ internal static partial class GetProbe
     public static async Task<int> RunAsync(string[] args)
     {
         var flags = new BenchFlags(args);
-        var url = new Uri(flags.String("url", ""));
+        var url = flags.String("url", "");
         var dataDir = flags.String("data-dir", "");
         var ns = flags.String("namespace", "bench");
         var readable = flags.Int("readable", 1000);
@@ -35,7 +35,7 @@ internal static partial class GetProbe
         var etcdUrl = flags.String("etcd-url", "");
         flags.CheckAllUsed();
 
-        using var client = etcdUrl.Length == 0 ? BenchServer.ClientFor(url, dataDir, BenchHttp.Http2, connections) : null;
+        using var client = etcdUrl.Length == 0 ? BenchServer.ClientFor(new Uri(url), dataDir, BenchHttp.Http2, connections) : null;
         // A local etcd's self-signed serving certificate; the load generator checks it, the probe only reads.
         using var channel = etcdUrl.Length == 0 ? null : GrpcChannel.ForAddress(etcdUrl, new GrpcChannelOptions
         {
