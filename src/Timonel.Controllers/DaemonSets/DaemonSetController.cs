@@ -90,8 +90,9 @@ public sealed class DaemonSetController : Controller, IRunnableController
         {
             return SyncResult.After(TimeSpan.FromSeconds(1)); // the pod events bring the key back sooner
         }
-        var revisions = TemplateRevisions.Owned(RevisionOwner.Of(ds), _revisions.Lister);
-        var (hash, revisionError) = await TemplateRevisions.EnsureCurrentAsync(_context.Api, RevisionOwner.Of(ds), revisions, ct);
+        var owner = RevisionOwner.Of(ds);
+        var revisions = TemplateRevisions.Owned(owner, _revisions.Lister);
+        var (hash, revisionError) = await TemplateRevisions.EnsureCurrentAsync(_context.Api, owner, revisions, ct);
         if (hash is null)
         {
             return SyncResult.Failed(revisionError ?? "revision");
@@ -131,7 +132,7 @@ public sealed class DaemonSetController : Controller, IRunnableController
             _context.EventsFrom("daemonset-controller").Record(ds, "Normal", "SuccessfulCreate", $"Created pod: {created.Value.Metadata.Name}");
         }
 
-        await TemplateRevisions.CleanUpAsync(_context.Api, RevisionOwner.Of(ds), revisions, hash, pods, ct);
+        await TemplateRevisions.CleanUpAsync(_context.Api, owner, revisions, hash, pods, ct);
         if (KubernetesJson.Serialize(plan.Status) != KubernetesJson.Serialize(ds.Status ?? new V1DaemonSetStatus()))
         {
             var update = ObjectCopy.Clone(ds);

@@ -6,6 +6,7 @@ using k8s.Models;
 using Timonel.Api.Selectors;
 using Timonel.Client.Api;
 using Timonel.Client.Informers;
+
 namespace Timonel.Controllers.Workloads;
 
 /// <summary>What owns a template history: a DaemonSet or a StatefulSet, as its revisions need it.</summary>
@@ -21,9 +22,10 @@ internal sealed record RevisionOwner(V1ObjectMeta Metadata, string Kind, V1PodTe
 
 /// <summary>
 /// The template history of a DaemonSet or StatefulSet as apps/v1 ControllerRevisions: one per distinct
-/// template, named "&lt;ds&gt;-&lt;hash&gt;", whose data is the patch that restores that template and
-/// whose revision number orders them (the current one has the highest). Pods carry the hash in
-/// the controller-revision-hash label, which is how a rollout tells new pods from old.
+/// template, named "&lt;owner&gt;-&lt;hash&gt;", whose data is the patch that restores that template and
+/// whose revision number orders them (the current one has the highest). Pods carry the hash
+/// (DaemonSet) or the revision's name (StatefulSet) in the controller-revision-hash label, which is
+/// how a rollout tells new pods from old.
 /// </summary>
 internal static class TemplateRevisions
 {

@@ -45,6 +45,13 @@ internal sealed partial class PodSync
             await StopContainerAsync(context, spec, instance.Id, grace, ct).ConfigureAwait(false);
         })).ConfigureAwait(false);
         await StopSidecarsAsync(context, view, grace - (Now - stopping), announce: !removedFromApi, ct).ConfigureAwait(false);
+        // A container the runtime still reports as created may have started after all (a start
+        // that a loaded runtime carried out late): its running task would make every removal of
+        // the sandbox fail ("cannot delete running task"), so it is stopped too.
+        foreach (var instance in view.All.Where(i => i.IsCreated))
+        {
+            await _cri.StopContainerAsync(instance.Id, TimeSpan.Zero, ct).ConfigureAwait(false);
+        }
         foreach (var instance in view.All)
         {
             _parts.Probes.Forget(instance.Id);
