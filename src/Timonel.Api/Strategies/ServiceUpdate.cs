@@ -30,6 +30,11 @@ public static class ServiceUpdate
     public static HashSet<long> NodePorts(JsonObject? spec) =>
         Json.Items(spec, "ports").Select(p => Json.Int(p.Item, "nodePort") ?? 0).Where(p => p != 0).ToHashSet();
 
+    /// <summary>The cluster addresses a Service spec holds ("None" and empty left out).</summary>
+    public static IEnumerable<string> ClusterIps(JsonObject? spec) =>
+        (Json.Arr(spec, "clusterIPs") ?? []).Select(n => n is JsonValue v && v.TryGetValue<string>(out var ip) ? ip : null)
+            .OfType<string>().Where(ip => ip is { Length: > 0 } and not "None");
+
     private static string Type(JsonObject? spec) => Json.Str(spec, "type") ?? "ClusterIP";
 
     private static bool NeedsHealthCheckNodePort(JsonObject? spec) =>

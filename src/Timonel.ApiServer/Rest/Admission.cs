@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json.Nodes;
 using Timonel.Api.Errors;
 using Timonel.Api.Scheme;
+using Timonel.Api.Strategies;
 using Timonel.ApiServer.Storage;
 
 namespace Timonel.ApiServer.Rest;
@@ -89,7 +90,7 @@ public static class Admission
             return null;
         }
         var range = api.Options.ServiceCidr;
-        var owner = System.Text.Encoding.UTF8.GetBytes($"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}");
+        var owner = System.Text.Encoding.UTF8.GetBytes(OwnerOf(svc));
         if (!string.IsNullOrEmpty(requested))
         {
             if (!IPAddress.TryParse(requested, out var ip) || !range.Contains(ip))
@@ -130,7 +131,7 @@ public static class Admission
     internal static async Task<ApiError?> AllocateNodePortsAsync(ApiContext api, JsonObject svc, JsonObject spec,
         IReadOnlySet<long> held, List<string> reserved, CancellationToken ct)
     {
-        var owner = System.Text.Encoding.UTF8.GetBytes($"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}");
+        var owner = System.Text.Encoding.UTF8.GetBytes(OwnerOf(svc));
         var (min, max) = (api.Options.NodePortMin, api.Options.NodePortMax);
         var ports = spec["ports"] as JsonArray ?? [];
         for (var i = 0; i < ports.Count; i++)
@@ -181,26 +182,26 @@ public static class Admission
         {
             return;
         }
-        var owner = $"{ObjectMeta.Namespace(obj)}/{ObjectMeta.Name(obj)}";
-        if (obj["spec"]?["clusterIPs"] is JsonArray ips)
+        var spec = obj["spec"] as JsonObject;
+        await ReleaseHeldAsync(api, OwnerOf(obj), ServiceUpdate.ClusterIps(spec), ServiceUpdate.NodePorts(spec), ct);
+    }
+
+    /// <summary>Frees these addresses and node ports where <paramref name="owner"/> still holds them.</summary>
+    internal static async Task ReleaseHeldAsync(ApiContext api, string owner, IEnumerable<string> clusterIps, IEnumerable<long> nodePorts,
+        CancellationToken ct)
+    {
+        foreach (var ip in clusterIps)
         {
-            foreach (var ip in ips)
-            {
-                if (ip?.GetValue<string>() is { } s && s != "None") await ReleaseKeyAsync(api, IpKeys + s, owner, ct);
-            }
+            await ReleaseKeyAsync(api, IpKeys + ip, owner, ct);
         }
-        if (obj["spec"]?["ports"] is JsonArray ports)
+        foreach (var port in nodePorts)
         {
-            foreach (var p in ports)
-            {
-                if (p?["nodePort"] is JsonValue v && v.TryGetValue<int>(out var port)) await ReleaseKeyAsync(api, PortKeys + port, owner, ct);
-            }
+            await ReleaseKeyAsync(api, PortKeys + port, owner, ct);
         }
     }
 
-    internal static string ClusterIpKey(string ip) => IpKeys + ip;
-
-    internal static string NodePortKey(long port) => PortKeys + port;
+    /// <summary>Who holds a reservation: the Service's "namespace/name".</summary>
+    internal static string OwnerOf(JsonObject svc) => $"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}";
 
     /// <summary>Deletes a reservation only if this Service still holds it.</summary>
     internal static async Task ReleaseKeyAsync(ApiContext api, string key, string owner, CancellationToken ct)

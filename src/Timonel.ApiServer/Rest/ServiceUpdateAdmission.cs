@@ -41,36 +41,23 @@ public static class ServiceUpdateAdmission
             return null;
         }
         var ip = spec["clusterIP"]?.GetValue<string>();
-        if (!string.IsNullOrEmpty(ip) && (ip == "None" || ClusterIps(oldSpec).Contains(ip)))
+        if (!string.IsNullOrEmpty(ip) && (ip == "None" || ServiceUpdate.ClusterIps(oldSpec).Contains(ip)))
         {
             return null;
         }
         return await Admission.AllocateClusterIpAsync(api, svc, spec, spec["type"]?.GetValue<string>() ?? "ClusterIP", reserved, ct);
     }
 
-    private static async Task FreeDroppedAsync(ApiContext api, JsonObject svc, JsonObject oldSpec, JsonObject spec)
-    {
-        var owner = Owner(svc);
-        foreach (var ip in ClusterIps(oldSpec).Except(ClusterIps(spec)))
-        {
-            await Admission.ReleaseKeyAsync(api, Admission.ClusterIpKey(ip), owner, CancellationToken.None);
-        }
-        foreach (var port in ServiceUpdate.NodePorts(oldSpec).Except(ServiceUpdate.NodePorts(spec)))
-        {
-            await Admission.ReleaseKeyAsync(api, Admission.NodePortKey(port), owner, CancellationToken.None);
-        }
-    }
+    private static Task FreeDroppedAsync(ApiContext api, JsonObject svc, JsonObject oldSpec, JsonObject spec) =>
+        Admission.ReleaseHeldAsync(api, Admission.OwnerOf(svc), ServiceUpdate.ClusterIps(oldSpec).Except(ServiceUpdate.ClusterIps(spec)),
+            ServiceUpdate.NodePorts(oldSpec).Except(ServiceUpdate.NodePorts(spec)), CancellationToken.None);
 
     private static async Task FreeAsync(ApiContext api, JsonObject svc, List<string> reserved)
     {
+        var owner = Admission.OwnerOf(svc);
         foreach (var key in reserved)
         {
-            await Admission.ReleaseKeyAsync(api, key, Owner(svc), CancellationToken.None);
+            await Admission.ReleaseKeyAsync(api, key, owner, CancellationToken.None);
         }
     }
-
-    private static IEnumerable<string> ClusterIps(JsonObject spec) =>
-        (spec["clusterIPs"] as JsonArray ?? []).Select(n => n?.GetValue<string>()).OfType<string>().Where(s => s is { Length: > 0 } and not "None");
-
-    private static string Owner(JsonObject svc) => $"{ObjectMeta.Namespace(svc)}/{ObjectMeta.Name(svc)}";
 }
