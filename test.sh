@@ -7,6 +7,21 @@ cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 ./scripts/install-deps.sh || { echo "test.sh: installing dependencies failed"; echo "0 passed, 1 failed"; exit 1; }
 
 results="$(pwd)/.artifacts/test-results"
+
+# Prints "FAILED <test name>" and the first lines of its message for each failed test of a trx file.
+failed_tests() {
+  awk '
+    /<UnitTestResult / && /outcome="Failed"/ {
+      match($0, /testName="[^"]*"/); print "FAILED " substr($0, RSTART + 10, RLENGTH - 11); want = 1
+    }
+    want && /<Message>/ { sub(/.*<Message>/, ""); inmsg = 1; n = 0 }
+    inmsg {
+      done = sub(/<\/Message>.*/, "")
+      if (n < 4) print "    " $0; n++
+      if (done) { inmsg = 0; want = 0 }
+    }
+  ' "$1"
+}
 rm -rf "$results"
 mkdir -p "$results"
 
@@ -17,6 +32,7 @@ if ! dotnet build Timonel.slnx -c Release -nologo -v quiet; then
 fi
 
 passed=0 failed=0 skipped=0
+failures=()
 for project in tests/*/*.csproj; do
   name="$(basename "$project" .csproj)"
   # Helper programs that tests start (e.g. Timonel.Storage.CrashWriter) are not test projects.
@@ -40,7 +56,15 @@ for project in tests/*/*.csproj; do
   if [[ "$(get error)" != "0" && -n "$(get error)" ]]; then
     failed=$((failed + $(get error)))
   fi
+  while IFS= read -r line; do failures+=("$line"); done < <(failed_tests "$trx")
 done
+
+# The names of the failed tests and the start of their messages, again at the end, so that a
+# log cut to its last lines still says what failed.
+if [[ ${#failures[@]} -gt 0 ]]; then
+  echo "=== failed tests"
+  printf '%s\n' "${failures[@]}"
+fi
 
 echo "${passed} passed, ${failed} failed, ${skipped} skipped"
 [[ $failed -eq 0 ]]
