@@ -10,7 +10,7 @@ public static class BuiltinResources
     public static IReadOnlyList<ResourceInfo> All { get; } =
     [
         Core("Namespace", "namespaces", typeof(V1Namespace), false, ["ns"], sub: ["status", "finalize"]),
-        Core("Pod", "pods", typeof(V1Pod), true, ["po"], All_, ["status", "binding", "log", "exec", "eviction", "portforward", "attach"]),
+        Core("Pod", "pods", typeof(V1Pod), true, ["po"], All_, ["status", "binding", "log", "exec", "eviction", "portforward", "attach", "proxy"]),
         Core("Service", "services", typeof(V1Service), true, ["svc"], All_, ["status", "proxy"]),
         Core("Endpoints", "endpoints", typeof(V1Endpoints), true, ["ep"]),
         Core("ConfigMap", "configmaps", typeof(V1ConfigMap), true, ["cm"]),

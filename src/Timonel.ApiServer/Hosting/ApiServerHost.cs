@@ -80,7 +80,13 @@ public sealed class ApiServerHost : IAsyncDisposable
             new ServiceAccountTokenBindings(api).StillValidAsync));
         var kubelets = new Proxy.KubeletConnections(credentials.KubeletClient, credentials.Certificates.Ca);
         builder.Services.AddSingleton(kubelets);
-        builder.Services.AddSingleton(new ResourceHandler(api, tables, new AllowAuthenticated(), new Proxy.PodStreamProxy(new Proxy.PodTargets(api), kubelets), credentials.ServiceAccounts));
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton(sp =>
+        {
+            var pods = new Proxy.PodTargets(api);
+            var streams = new Proxy.PodStreamProxy(pods, kubelets, sp.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), new Proxy.ProxyTargets(api, pods));
+            return new ResourceHandler(api, tables, new AllowAuthenticated(), streams, credentials.ServiceAccounts);
+        });
         builder.Services.AddSingleton(sp => new ApiRouter(api, sp.GetRequiredService<Authenticator>(), sp.GetRequiredService<ResourceHandler>(),
             sp.GetRequiredService<DiscoveryDocuments>(), sp.GetRequiredService<OpenApiDocuments>(), () => true, credentials.Certificates));
         var app = builder.Build();

@@ -16,6 +16,7 @@ public sealed class KubeletConnections : IDisposable
     private readonly X509Certificate2 _clientCertificate;
     private readonly X509Certificate2 _ca;
     private readonly HttpClient _http;
+    private readonly HttpMessageInvoker _forwarding;
 
     public KubeletConnections(X509Certificate2 clientCertificate, X509Certificate2 clusterCa)
     {
@@ -32,9 +33,23 @@ public sealed class KubeletConnections : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
             DefaultRequestVersion = HttpVersion.Version11,
         };
+        _forwarding = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            SslOptions = SslOptions(),
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        }, disposeHandler: true);
     }
 
     public HttpClient Http => _http;
+
+    /// <summary>For requests relayed as they are (pods/proxy): no redirects followed, no cookies, no decompression.</summary>
+    public HttpMessageInvoker Forwarding => _forwarding;
 
     /// <summary>A WebSocket to the agent offering the client's subprotocols (the agent picks); HTTP/1.1 upgrade, as kubectl's own.</summary>
     public async Task<ClientWebSocket> ConnectWebSocketAsync(Uri uri, IEnumerable<string> subProtocols, CancellationToken ct)
@@ -97,5 +112,9 @@ public sealed class KubeletConnections : IDisposable
     }
 
     /// <summary>The certificates stay with their owner (<see cref="Security.ServerCredentials.KubeletClient"/>).</summary>
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _forwarding.Dispose();
+    }
 }

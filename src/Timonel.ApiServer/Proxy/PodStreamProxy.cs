@@ -9,9 +9,10 @@ namespace Timonel.ApiServer.Proxy;
 /// pods/log, exec and attach: the API server finds the pod's agent (<see cref="PodTargets"/>) and
 /// relays the agent's answer — a chunked text stream for logs (follow included), WebSocket
 /// messages both ways for exec and attach (the client's subprotocol, v5 or v4, passed on to the
-/// agent). Port forwarding: <see cref="PodPortForwardProxy"/>.
+/// agent). Port forwarding: <see cref="PodPortForwardProxy"/>; pods/proxy and services/proxy:
+/// <see cref="PodHttpProxy"/>.
 /// </summary>
-public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents)
+public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents, Yarp.ReverseProxy.Forwarder.IHttpForwarder forwarder, ProxyTargets proxyTargets)
 {
     /// <summary>Log query parameters the agent understands; <c>container</c> goes into the path.</summary>
     private static readonly string[] LogParameters = ["follow", "tailLines", "sinceSeconds", "sinceTime", "timestamps", "previous", "limitBytes"];
@@ -20,6 +21,9 @@ public sealed class PodStreamProxy(PodTargets targets, KubeletConnections agents
     private static readonly TimeSpan CloseGrace = TimeSpan.FromSeconds(5);
 
     public PodPortForwardProxy PortForward { get; } = new(targets, agents);
+
+    /// <summary>pods/proxy and services/proxy.</summary>
+    public PodHttpProxy Http { get; } = new(proxyTargets, agents, forwarder);
 
     public async Task LogsAsync(HttpContext context, string ns, string name)
     {

@@ -11,13 +11,15 @@ namespace Timonel.ApiServer.Rest;
 /// <see cref="Timonel.Api.Scheme.ResourceInfo"/> and strategy say what is particular.
 /// Split by verb over several files.
 /// </summary>
-/// <param name="podStreams">pods/log, exec, attach and portforward through the pod's node agent; null: answered 503.</param>
+/// <param name="podStreams">pods/log, exec, attach, portforward and proxy, services/proxy, through the pod's node agent; null: answered 503.</param>
 /// <param name="serviceAccountTokens">Issues serviceaccounts/token; null: answered 503.</param>
 public sealed partial class ResourceHandler(ApiContext api, Tables.TableWriter tables, Security.IAuthorizer authorizer,
     Proxy.PodStreamProxy? podStreams = null, Security.ServiceAccountTokens? serviceAccountTokens = null)
 {
     public Task HandleAsync(HttpContext context, RequestInfo request) => request.Resource.IsVirtual
         ? Reviews.HandleAsync(context, request, authorizer)
+        : podStreams is not null && request.Subresource == "proxy" && request.Resource.Plural is "pods" or "services"
+        ? podStreams.Http.ServeAsync(context, request)
         : request.Verb switch
     {
         Verb.Get => GetAsync(context, request),

@@ -54,6 +54,8 @@ public static class PathParser
         var isWatch = watchPrefix || IsTrue(query["watch"]);
         Verb? verb = method switch
         {
+            // A proxied request's method and query are the pod's (a "watch" parameter too).
+            "GET" or "HEAD" or "OPTIONS" when sub == "proxy" => Verb.Get,
             "GET" when name is null => isWatch ? Verb.Watch : Verb.List,
             "GET" when isWatch => Verb.Watch,
             "GET" => Verb.Get,

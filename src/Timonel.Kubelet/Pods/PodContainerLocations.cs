@@ -5,10 +5,13 @@ namespace Timonel.Kubelet.Pods;
 /// <summary>The newest instance of a container and the one before it (what <c>kubectl logs --previous</c> reads).</summary>
 internal sealed record ContainerLocations(ContainerLocation? Current, ContainerLocation? Previous);
 
-/// <summary>An immutable snapshot of where a pod's containers and logs are, swapped whole after each sync.</summary>
-internal sealed record PodContainerLocations(string PodUid, IReadOnlyDictionary<string, ContainerLocations> ByContainer)
+/// <summary>
+/// An immutable snapshot of where a pod's containers and logs are, and the address it answers on,
+/// swapped whole after each sync.
+/// </summary>
+internal sealed record PodContainerLocations(string PodUid, string? PodIp, IReadOnlyDictionary<string, ContainerLocations> ByContainer)
 {
-    public static PodContainerLocations From(V1Pod pod, PodRuntimeView view)
+    public static PodContainerLocations From(V1Pod pod, PodRuntimeView view, string hostIp)
     {
         var names = view.All.Select(i => i.Name).Distinct(StringComparer.Ordinal);
         var byContainer = new Dictionary<string, ContainerLocations>(StringComparer.Ordinal);
@@ -17,7 +20,8 @@ internal sealed record PodContainerLocations(string PodUid, IReadOnlyDictionary<
             var instances = view.Of(name);
             byContainer[name] = new ContainerLocations(Where(instances.ElementAtOrDefault(0)), Where(instances.ElementAtOrDefault(1)));
         }
-        return new PodContainerLocations(pod.Metadata.Uid, byContainer);
+        var podIp = pod.Spec?.HostNetwork == true ? hostIp : view.PodIp;
+        return new PodContainerLocations(pod.Metadata.Uid, podIp, byContainer);
     }
 
     private static ContainerLocation? Where(ContainerInstance? instance) =>

@@ -105,6 +105,12 @@ public interface IContainerLocator
 {
     /// <summary>Null when the pod or container is unknown to this node (or has no previous instance).</summary>
     ContainerLocation? Find(string ns, string podName, string container, bool previous);
+
+    /// <summary>
+    /// The IP of this node's pod <paramref name="podName"/> with uid <paramref name="podUid"/> (the
+    /// node's own for a host-network pod); null when no such pod runs here or it has no sandbox yet.
+    /// </summary>
+    string? FindPodIp(string ns, string podName, string podUid) => null;
 }
 
 /// <summary>The Linux side of a container and its sandbox: resources into cgroups and the security context.</summary>

@@ -71,7 +71,7 @@ internal sealed partial class PodSync
         {
             return await TerminateAsync(worker, pod, view, worker.RemovedFromApi, ct).ConfigureAwait(false);
         }
-        _publish(pod, PodContainerLocations.From(pod, view));
+        _publish(pod, PodContainerLocations.From(pod, view, _options.HostIp));
         var notes = new SyncNotes();
         var before = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
             TerminationMessages.Read(pod, view));
@@ -88,7 +88,7 @@ internal sealed partial class PodSync
             {
                 return SyncOutcome.After(RuntimeRetry);
             }
-            _publish(pod, PodContainerLocations.From(pod, view));
+            _publish(pod, PodContainerLocations.From(pod, view, _options.HostIp));
         }
         var status = PodStatusBuilder.Build(pod, view, notes.Waiting, _parts.Probes, _options.HostIp, Now.UtcDateTime,
             TerminationMessages.Read(pod, view));

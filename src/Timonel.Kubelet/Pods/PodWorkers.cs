@@ -124,6 +124,9 @@ public sealed partial class PodWorkers : IPodSyncTrigger, IContainerLocator
         return previous ? where.Previous : where.Current;
     }
 
+    public string? FindPodIp(string ns, string podName, string podUid) =>
+        _locations.TryGetValue(ns + "/" + podName, out var pod) && pod.PodUid == podUid ? pod.PodIp : null;
+
     private void PublishLocations(V1Pod pod, PodContainerLocations? locations)
     {
         var key = pod.Metadata.NamespaceProperty + "/" + pod.Metadata.Name;

@@ -17,7 +17,9 @@ namespace Timonel.Kubelet.Streaming;
 /// The agent's HTTPS endpoint (the kubelet's port 10250), which the API server calls for
 /// pods/log, exec, attach and portforward: <c>GET /containerLogs/{ns}/{pod}/{container}</c>,
 /// <c>/exec/{ns}/{pod}/{container}?command=..</c> and <c>/attach/{ns}/{pod}/{container}</c>
-/// (WebSocket), <c>/portForward/{ns}/{pod}[/{uid}]</c> (SPDY/3.1 upgrade). Only the API server's kubelet
+/// (WebSocket), <c>/portForward/{ns}/{pod}[/{uid}]</c> (SPDY/3.1 upgrade), and
+/// <c>/podProxy/{ns}/{pod}/{uid}/{scheme}/{port}/..</c> for pods/proxy and services/proxy
+/// (<see cref="PodProxyEndpoint"/>). Only the API server's kubelet
 /// client (or system:masters) gets in; see <see cref="KubeletAuth"/>.
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
@@ -26,6 +28,9 @@ public sealed class KubeletServer : IAsyncDisposable
     private readonly KubeletAuth _auth;
     private readonly KubeletEndpoints _endpoints;
     private readonly PortForwardEndpoint _portForward;
+    private readonly IContainerLocator _locator;
+    private readonly ILogger _logger;
+    private PodProxyEndpoint? _podProxy;
     private WebApplication? _app;
 
     public KubeletServer(KubeletServerOptions options, IContainerLocator locator, CriClient cri, ILoggerFactory? loggers = null, TimeProvider? time = null)
@@ -35,6 +40,8 @@ public sealed class KubeletServer : IAsyncDisposable
         var logger = (loggers ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance).CreateLogger<KubeletServer>();
         _endpoints = new KubeletEndpoints(locator, cri, options.ConnectRuntime, new ContainerLogReader(time ?? TimeProvider.System), logger);
         _portForward = new PortForwardEndpoint(cri, options.ConnectRuntime, logger);
+        _locator = locator;
+        _logger = logger;
     }
 
     /// <summary>The port listened on (the chosen one when the options said 0); valid after <see cref="StartAsync"/>.</summary>
@@ -47,6 +54,7 @@ public sealed class KubeletServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.WebHost.UseKestrelCore();
         builder.Services.AddLogging();
+        builder.Services.AddHttpForwarder();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -63,6 +71,7 @@ public sealed class KubeletServer : IAsyncDisposable
             });
         });
         var app = builder.Build();
+        _podProxy = new PodProxyEndpoint(_locator, app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>(), _logger);
         app.UseWebSockets();
         app.Run(HandleAsync);
         await app.StartAsync(ct);
@@ -99,6 +108,9 @@ public sealed class KubeletServer : IAsyncDisposable
             case ["portForward", var ns, var pod, .. var rest] when rest.Length <= 1 && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsPost(context.Request.Method)):
                 await _portForward.ServeAsync(context, ns, pod, rest.FirstOrDefault());
                 break;
+            case ["podProxy", var ns, var pod, var uid, var scheme, var port, ..]:
+                await _podProxy!.ServeAsync(context, ns, pod, uid, scheme, port);
+                break;
             case ["healthz"]:
                 await KubeletEndpoints.WriteTextAsync(context, 200, "ok");
                 break;
@@ -120,5 +132,6 @@ public sealed class KubeletServer : IAsyncDisposable
             _app = null;
             await app.DisposeAsync();
         }
+        _podProxy?.Dispose();
     }
 }
