@@ -133,15 +133,9 @@ public sealed class DaemonSetController : Controller, IRunnableController
         }
 
         await TemplateRevisions.CleanUpAsync(_context.Api, owner, revisions, hash, pods, ct);
-        if (KubernetesJson.Serialize(plan.Status) != KubernetesJson.Serialize(ds.Status ?? new V1DaemonSetStatus()))
+        if (await StatusWrites.WriteIfChangedAsync(_context.Api, ds, plan.Status, d => d.Status, (d, s) => d.Status = s, ct) is { } failed)
         {
-            var update = ObjectCopy.Clone(ds);
-            update.Status = plan.Status;
-            var written = await _context.Api.UpdateStatusAsync(update, ct);
-            if (!written.Ok)
-            {
-                return SyncResult.Failed($"write status: {written}");
-            }
+            return SyncResult.Failed(failed);
         }
         return plan.Requeue is { } after ? SyncResult.After(after) : SyncResult.Done;
     }

@@ -105,15 +105,9 @@ public sealed class StatefulSetController : Controller, IRunnableController
         }
 
         await TemplateRevisions.CleanUpAsync(_context.Api, owner, revisions, hash, pods, ct);
-        if (KubernetesJson.Serialize(plan.Status) != KubernetesJson.Serialize(sts.Status ?? new V1StatefulSetStatus()))
+        if (await StatusWrites.WriteIfChangedAsync(_context.Api, sts, plan.Status, s => s.Status, (s, status) => s.Status = status, ct) is { } failed)
         {
-            var update = ObjectCopy.Clone(sts);
-            update.Status = plan.Status;
-            var written = await _context.Api.UpdateStatusAsync(update, ct);
-            if (!written.Ok)
-            {
-                return SyncResult.Failed($"write status: {written}");
-            }
+            return SyncResult.Failed(failed);
         }
         // minReadySeconds: look again when the ready pods may have become available.
         return sts.Spec.MinReadySeconds is > 0 && plan.Status.AvailableReplicas < plan.Status.ReadyReplicas
