@@ -88,7 +88,8 @@ public sealed class StatefulSetController : Controller, IRunnableController
         }
         foreach (var ordinal in plan.Create)
         {
-            var pod = NewPod(sts, ordinal, updateRevision);
+            var (template, revision) = RevisionFor(sts, ordinal, revisions, updateRevision);
+            var pod = NewPod(sts, template, ordinal, revision);
             var claimError = await EnsureClaimsAsync(sts, pod, events, ct);
             if (claimError is not null)
             {
@@ -150,9 +151,32 @@ public sealed class StatefulSetController : Controller, IRunnableController
         return null;
     }
 
-    private static V1Pod NewPod(V1StatefulSet sts, int ordinal, string revision)
+    /// <summary>
+    /// The template and revision a new pod at <paramref name="ordinal"/> gets, as upstream: below the
+    /// RollingUpdate partition (without one: below the current replicas) the current revision's, so a
+    /// deleted pod the rollout has not reached comes back as it was; else the update revision's.
+    /// </summary>
+    private static (V1PodTemplateSpec Template, string Revision) RevisionFor(V1StatefulSet sts, int ordinal,
+        IReadOnlyList<V1ControllerRevision> revisions, string updateRevision)
     {
-        var template = sts.Spec.Template;
+        var strategy = sts.Spec.UpdateStrategy;
+        var current = sts.Status?.CurrentRevision;
+        if (strategy?.Type is "OnDelete" || string.IsNullOrEmpty(current) || current == updateRevision)
+        {
+            return (sts.Spec.Template, updateRevision);
+        }
+        var below = (sts.Spec.Ordinals?.Start ?? 0) + (strategy?.RollingUpdate?.Partition ?? sts.Status?.CurrentReplicas ?? 0);
+        if (ordinal >= below)
+        {
+            return (sts.Spec.Template, updateRevision);
+        }
+        var recorded = revisions.FirstOrDefault(r => r.Metadata.Name == current);
+        var template = recorded is null ? null : TemplateRevisions.TemplateOf(recorded);
+        return template is null ? (sts.Spec.Template, updateRevision) : (template, current);
+    }
+
+    private static V1Pod NewPod(V1StatefulSet sts, V1PodTemplateSpec template, int ordinal, string revision)
+    {
         var name = $"{sts.Metadata.Name}-{ordinal.ToString(CultureInfo.InvariantCulture)}";
         var spec = ObjectCopy.Clone(template.Spec);
         spec.Hostname = name;

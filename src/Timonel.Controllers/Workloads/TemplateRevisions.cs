@@ -96,6 +96,17 @@ internal static class TemplateRevisions
         return created.Ok || created.IsAlreadyExists ? (hash, null) : (null, $"create revision {name}: {created}");
     }
 
+    /// <summary>The pod template a revision recorded, or null when its data holds none.</summary>
+    public static V1PodTemplateSpec? TemplateOf(V1ControllerRevision revision)
+    {
+        if (revision.Data is null || JsonNode.Parse(KubernetesJson.Serialize(revision.Data))?["spec"]?["template"] is not JsonObject template)
+        {
+            return null;
+        }
+        template.Remove("$patch");
+        return KubernetesJson.Deserialize<V1PodTemplateSpec>(template.ToJsonString());
+    }
+
     /// <summary>Deletes the oldest revisions past revisionHistoryLimit that no live pod still uses.</summary>
     public static async Task CleanUpAsync(ApiConnection api, RevisionOwner ds, IReadOnlyList<V1ControllerRevision> owned,
         string currentHash, IEnumerable<V1Pod> pods, CancellationToken ct)

@@ -86,6 +86,37 @@ public sealed class StatefulSetTests(WorkloadsFixture fx)
     }
 
     [Fact]
+    public async Task A_partition_stops_the_rollout_and_a_deleted_pod_below_it_comes_back_at_the_old_revision()
+    {
+        var ns = await fx.NewNamespaceAsync("sts");
+        await using var sim = new PodReadinessSimulator(Api, ns);
+        var set = Set(ns, "part", 3);
+        set.Spec.UpdateStrategy = new V1StatefulSetUpdateStrategy { Type = "RollingUpdate", RollingUpdate = new V1RollingUpdateStatefulSetStrategy { Partition = 2 } };
+        (await Api.CreateAsync(set)).Require();
+        var first = await WorkloadsFixture.EventuallyAsync(async () => (await Api.GetAsync<V1StatefulSet>(ns, "part")).Require().Status,
+            s => s?.ReadyReplicas == 3, "three ready replicas");
+
+        (await Api.PatchAsync<V1StatefulSet>(ns, "part", PatchType.Merge,
+            """{"spec":{"template":{"metadata":{"annotations":{"version":"2"}}}}}""")).Require();
+        var status = await WorkloadsFixture.EventuallyAsync(async () => (await Api.GetAsync<V1StatefulSet>(ns, "part")).Require().Status,
+            s => s is not null && s.UpdateRevision != first.UpdateRevision && s.UpdatedReplicas == 1 && s.ReadyReplicas == 3,
+            "part-2 updated");
+        Assert.Equal(first.UpdateRevision, status.CurrentRevision);
+
+        // part-0 is below the partition: deleted, it is created again from the current revision.
+        var old = (await Api.GetAsync<V1Pod>(ns, "part-0")).Require();
+        (await Api.DeleteAsync<V1Pod>(ns, "part-0")).Require();
+        var back = await WorkloadsFixture.EventuallyAsync(async () => (await Api.GetAsync<V1Pod>(ns, "part-0")).Value,
+            p => p is not null && p.Metadata.Uid != old.Metadata.Uid, "part-0 created again");
+        Assert.Equal(first.UpdateRevision, back!.Metadata.Labels["controller-revision-hash"]);
+        Assert.False(back.Metadata.Annotations?.ContainsKey("version") ?? false);
+        var updated = (await Api.GetAsync<V1Pod>(ns, "part-2")).Require();
+        Assert.Equal(status.UpdateRevision, updated.Metadata.Labels["controller-revision-hash"]);
+        Assert.Equal("2", updated.Metadata.Annotations["version"]);
+        Assert.Equal(first.UpdateRevision, (await Api.GetAsync<V1Pod>(ns, "part-1")).Require().Metadata.Labels["controller-revision-hash"]);
+    }
+
+    [Fact]
     public async Task Parallel_creates_all_pods_at_once_and_each_gets_its_own_claim()
     {
         var ns = await fx.NewNamespaceAsync("sts");
