@@ -119,6 +119,24 @@ public sealed partial class LogsAndExecTests(AgentNode node) : IClassFixture<Age
             command: ["sh", "-c", {{System.Text.Json.JsonSerializer.Serialize(script)}}]
         """;
 
+    /// <summary>A pod of the http image, Ready once its port 80 accepts; <paramref name="labels"/> as YAML flow map entries.</summary>
+    private static string HttpPod(string name, string labels = "", bool declarePort = false) => $$"""
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: {{name}}
+          labels: { {{labels}} }
+        spec:
+          terminationGracePeriodSeconds: 1
+          containers:
+          - name: web
+            image: {{Timonel.Kubelet.Images.ProjectImages.Http}}
+            ports: {{(declarePort ? "[{containerPort: 80}]" : "[]")}}
+            readinessProbe:
+              tcpSocket: {port: 80}
+              periodSeconds: 1
+        """;
+
     private Process StartKubectl(params string[] args)
     {
         var info = new ProcessStartInfo(RepoPaths.Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -14,21 +14,8 @@ public sealed partial class LogsAndExecTests
     public async Task Pods_and_services_proxy_reach_the_pods_http_server_by_name_and_port()
     {
         await node.WaitReadyAsync();
-        await node.KubectlInAsync($$"""
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: proxied
-              labels: {app: proxied}
-            spec:
-              terminationGracePeriodSeconds: 1
-              containers:
-              - name: web
-                image: {{Timonel.Kubelet.Images.ProjectImages.Http}}
-                ports: [{containerPort: 80}]
-                readinessProbe:
-                  tcpSocket: {port: 80}
-                  periodSeconds: 1
+        await node.KubectlInAsync(HttpPod("proxied", "app: proxied", declarePort: true) + """
+
             ---
             apiVersion: v1
             kind: Service
@@ -72,19 +59,8 @@ public sealed partial class LogsAndExecTests
     public async Task Proxy_errors_are_statuses_naming_what_is_wrong()
     {
         await node.WaitReadyAsync();
-        await node.KubectlInAsync($$"""
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: proxy-closed
-            spec:
-              terminationGracePeriodSeconds: 1
-              containers:
-              - name: web
-                image: {{Timonel.Kubelet.Images.ProjectImages.Http}}
-                readinessProbe:
-                  tcpSocket: {port: 80}
-                  periodSeconds: 1
+        await node.KubectlInAsync(HttpPod("proxy-closed") + """
+
             ---
             apiVersion: v1
             kind: Service

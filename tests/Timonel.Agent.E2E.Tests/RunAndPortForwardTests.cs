@@ -46,21 +46,7 @@ public sealed partial class LogsAndExecTests
     public async Task Kubectl_port_forward_reaches_the_pods_http_server()
     {
         await node.WaitReadyAsync();
-        await node.KubectlInAsync($$"""
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: forwarded
-            spec:
-              terminationGracePeriodSeconds: 1
-              containers:
-              - name: web
-                image: {{Timonel.Kubelet.Images.ProjectImages.Http}}
-                readinessProbe:
-                  tcpSocket:
-                    port: 80
-                  periodSeconds: 1
-            """, "apply", "-f", "-");
+        await node.KubectlInAsync(HttpPod("forwarded"), "apply", "-f", "-");
         await node.KubectlAsync("wait", "--for=condition=Ready", "pod/forwarded", "--timeout=120s");
 
         var info = new ProcessStartInfo(RepoPaths.Kubectl) { RedirectStandardOutput = true, RedirectStandardError = true };

@@ -28,6 +28,9 @@ internal sealed class JobTracking(ApiConnection api, PendingPodWrites pending)
     public async Task<(V1Job Job, int NewFailures, string? Error)> CountAsync(string key, V1Job job, IReadOnlyList<V1Pod> pods, CancellationToken ct)
     {
         var status = job.Status ??= new V1JobStatus();
+        // These writes come before the sync's own: their active count must not still include the
+        // pods they count as finished (a moment of "2 succeeded, 2 active" for a job of 2 at a time).
+        status.Active = pods.Count(p => !PodFacts.IsFinished(p) && !PodFacts.IsTerminating(p));
         var uncounted = status.UncountedTerminatedPods ??= new V1UncountedTerminatedPods();
         uncounted.Succeeded ??= [];
         uncounted.Failed ??= [];

@@ -48,6 +48,19 @@ internal sealed class PodRuntimeView
 
     public ContainerInstance? Newest(string name) => Of(name) is [var first, ..] ? first : null;
 
+    private const int OomSettleLooks = 4;
+    private static readonly TimeSpan OomSettleDelay = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// A container killed by SIGKILL (exit 137) a moment ago that containerd still calls an Error:
+    /// containerd learns of an OOM kill from a separate event that may come after the exit, and
+    /// only then says OOMKilled. Its status is read again for up to 0.8 s, so a pod that ends with
+    /// that exit is not written down as Error for good (a Never pod is not looked at again).
+    /// </summary>
+    private static bool MayAwaitOomReason(ContainerStatus status) =>
+        status.State == ContainerState.ContainerExited && status.ExitCode == 137 && status.Reason is "" or "Error"
+        && DateTimeOffset.UtcNow - ContainerInstance.FromNanos(status.FinishedAt) < TimeSpan.FromSeconds(2);
+
     public static async Task<CriResult<PodRuntimeView>> ReadAsync(CriClient cri, string podUid, CancellationToken ct)
     {
         var sandboxFilter = new PodSandboxFilter { LabelSelector = { [CriLabels.PodUid] = podUid } };
@@ -76,6 +89,11 @@ internal sealed class PodRuntimeView
         foreach (var c in containers.Value)
         {
             var status = await cri.ContainerStatusAsync(c.Id, cancellationToken: ct).ConfigureAwait(false);
+            for (var look = 0; look < OomSettleLooks && status.IsSuccess && MayAwaitOomReason(status.Value.Status); look++)
+            {
+                await Task.Delay(OomSettleDelay, ct).ConfigureAwait(false);
+                status = await cri.ContainerStatusAsync(c.Id, cancellationToken: ct).ConfigureAwait(false);
+            }
             if (status.IsSuccess)
             {
                 var name = c.Labels.TryGetValue(CriLabels.ContainerName, out var n) ? n : c.Metadata?.Name ?? "";

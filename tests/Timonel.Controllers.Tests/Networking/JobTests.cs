@@ -52,8 +52,8 @@ public sealed class JobTests(ClusterFixture cluster) : IClassFixture<ClusterFixt
         await cluster.SetFinishedAsync(first[0], succeeded: true);
         await cluster.SetFinishedAsync(first[1], succeeded: true);
         var third = await ClusterFixture.EventuallyAsync(() => RunningPodsAsync(ns, "batch"), p => p.Count == 1, "the third pod");
-        var counted = await ClusterFixture.EventuallyAsync(() => GetJobAsync(ns, "batch"), j => j.Status?.Succeeded == 2, "two succeeded");
-        Assert.Equal(1, counted.Status.Active);
+        var counted = await ClusterFixture.EventuallyAsync(() => GetJobAsync(ns, "batch"), j => j.Status?.Succeeded == 2 && j.Status.Active == 1,
+            "two succeeded, the third active");
         Assert.DoesNotContain(counted.Status.Conditions ?? [], c => c.Type == "Complete");
         // Counted pods lose the tracking finalizer.
         await ClusterFixture.EventuallyAsync(() => cluster.Api.GetAsync<V1Pod>(ns, first[0].Metadata.Name),
