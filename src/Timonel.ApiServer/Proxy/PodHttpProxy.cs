@@ -111,7 +111,8 @@ public sealed class PodHttpProxy(ProxyTargets targets, KubeletConnections agents
             {
                 var message = (await proxyResponse.Content.ReadAsStringAsync(cancellationToken)).Trim();
                 var status = (int)proxyResponse.StatusCode;
-                await Responses.WriteErrorAsync(httpContext, status == 404 ? ApiError.Unavailable(message) : new ApiError(status, ReasonOf(status), message));
+                // Not found on the node or not reachable there: the pod is unavailable, as upstream says.
+                await Responses.WriteErrorAsync(httpContext, status is 404 or 503 ? ApiError.Unavailable(message) : PodStreamProxy.FromAgent(status, message));
                 return false;
             }
             var copied = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
@@ -121,12 +122,5 @@ public sealed class PodHttpProxy(ProxyTargets targets, KubeletConnections agents
             }
             return copied;
         }
-
-        private static string ReasonOf(int status) => status switch
-        {
-            400 => "BadRequest",
-            503 => "ServiceUnavailable",
-            _ => "InternalError",
-        };
     }
 }

@@ -84,7 +84,7 @@ public sealed partial class JobController : Controller, IRunnableController
         }
         job = ObjectCopy.Clone(job);
         var status = job.Status;
-        var active = pods.Where(p => !PodFacts.IsFinished(p) && !PodFacts.IsTerminating(p)).ToList();
+        var active = pods.Where(JobPods.IsActive).ToList();
         var wasSuspended = status.Conditions?.Any(c => c.Type == "Suspended" && c.Status == "True") == true;
 
         if (FailureOf(job, now) is { } failure)

@@ -61,6 +61,9 @@ internal static class JobPods
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
     }
 
+    /// <summary>A pod the job counts as active: neither finished nor being deleted.</summary>
+    public static bool IsActive(V1Pod pod) => !PodFacts.IsFinished(pod) && !PodFacts.IsTerminating(pod);
+
     public static bool HasTrackingFinalizer(V1Pod pod) => pod.Metadata.Finalizers?.Contains(TrackingFinalizer) == true;
 
     /// <summary>Removes the tracking finalizer, failing (409/422) rather than dropping another writer's change.</summary>

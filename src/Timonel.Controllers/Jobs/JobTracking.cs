@@ -30,7 +30,7 @@ internal sealed class JobTracking(ApiConnection api, PendingPodWrites pending)
         var status = job.Status ??= new V1JobStatus();
         // These writes come before the sync's own: their active count must not still include the
         // pods they count as finished (a moment of "2 succeeded, 2 active" for a job of 2 at a time).
-        status.Active = pods.Count(p => !PodFacts.IsFinished(p) && !PodFacts.IsTerminating(p));
+        status.Active = pods.Count(JobPods.IsActive);
         var uncounted = status.UncountedTerminatedPods ??= new V1UncountedTerminatedPods();
         uncounted.Succeeded ??= [];
         uncounted.Failed ??= [];
